@@ -1,0 +1,125 @@
+# OpenVZ-style beancounters on a stock kernel.
+#
+#   make            build libbc and the tools into build/
+#   make check      deps, build, unit tests (plain and ASan/UBSan), integration suite in a guest
+#   make demo       deps, build, boot the guest and run a short scripted session
+#   make install    install what `make` built (PREFIX, DESTDIR); rebuilds nothing
+#   make deps       install every Debian package the project needs
+#   make fuzz       run every fuzz target for FUZZ_SECONDS each
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+BUILD      ?= build
+SAN        ?=
+FUZZ_SECONDS ?= 30
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -I. -D_GNU_SOURCE
+LIBS_CORE = -lcgroup -lm
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) $(CPPFLAGS) -MMD -MP
+
+TOOLS = vzctl vzcfgvalidate
+
+CONF_SRCS = $(wildcard conf/*.c)
+CORE_SRCS = $(wildcard core/*.c)
+CLI_SRCS  = ctl/cli.c
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+HELPER_SRCS = $(wildcard tests/helpers/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCONF = $(BUILD)/libvzconf.a
+LIBBC   = $(BUILD)/libbc.a
+TOOL_BINS = $(addprefix $(BUILD)/bin/,$(TOOLS))
+UNIT_BIN  = $(BUILD)/tests/unit-tests
+HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+
+.PHONY: all check unit unit-asan integration demo install deps fuzz clean template
+all: $(TOOL_BINS) $(HELPER_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCONF): $(call obj,$(CONF_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBBC): $(call obj,$(CORE_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Each tool is ctl/<tool>.c plus ctl/<tool>-*.c, with the shared front-end helpers.
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(call obj,ctl/%.c $$(wildcard ctl/%-*.c) $(CLI_SRCS)) $(LIBBC) $(LIBCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBBC) $(LIBCONF) $(LIBS_CORE)
+
+$(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBBC) $(LIBCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBBC) $(LIBCONF) $(LIBS_CORE) -lcriterion -liniparser
+
+# Small programs the tests run (inside the guest too).
+$(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIBBC) $(LIBCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBC) $(LIBCONF) $(LIBS_CORE)
+
+deps:
+	bash scripts/deps.sh
+
+# The unit suite runs with the tools built, since some tests drive them as processes.
+unit: $(UNIT_BIN) $(TOOL_BINS) $(HELPER_BINS)
+	BUILD=$(abspath $(BUILD)) $(UNIT_BIN) --jobs 2
+
+unit-asan:
+	$(MAKE) BUILD=build-asan SAN=1 unit
+
+integration: all
+	bash tests/vm/run-suite.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit-asan
+	$(MAKE) integration
+
+demo: deps
+	$(MAKE) all
+	bash tests/vm/demo.sh
+
+FUZZ_CC = clang
+FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CONF_SRCS) $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CONF_SRCS) $(CORE_SRCS) $(LIBS_CORE)
+
+fuzz: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+	@set -e; for f in $^; do \
+		name=$$(basename $$f); corpus=$(BUILD)/fuzz/corpus-$$name; mkdir -p $$corpus; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$corpus tests/fuzz/seeds/$$name 2>&1 | tail -n 3; \
+	done
+
+install:
+	@for t in $(TOOL_BINS); do [ -x $$t ] || { echo "install: $$t is not built; run 'make' first" >&2; exit 1; }; done
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/vz/conf
+	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 conf/samples/*.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf"; \
+	else \
+		install -m 0644 conf/samples/vz.conf $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf; \
+	fi
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,170 @@
+/* conf: the error contract, OpenVZ value syntax, and KEY="value" config files
+ * (vz.conf, CTID.conf, ve-*.conf-sample).
+ *
+ * This is the lowest module: it uses nothing else of the project, and every other
+ * module reports errors through the vz_err type declared here.
+ *
+ * Error contract: a function that can fail returns 0 (or a non-negative count) on
+ * success and a negative errno on failure, after filling *err (which may be NULL)
+ * with the OpenVZ exit code and a message that tells the user what to do.  Outputs
+ * are untouched on failure.  Nothing here prints: warnings go through a vz_warn
+ * callback that the front end supplies. */
+#ifndef VZ_CONF_H
+#define VZ_CONF_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ------------------------------------------------------------------ errors */
+
+/* OpenVZ exit codes (reference §3.4) used by the project. */
+enum vz_exit {
+	VZ_OK = 0,
+	VZ_E_SETUBC = 1,         /* failed to set a UBC parameter */
+	VZ_E_SETFSHD = 2,        /* failed to set a CPU parameter */
+	VZ_E_SYSTEM = 3,         /* generic system error */
+	VZ_E_NOMEM = 4,
+	VZ_E_RESOURCE = 6,       /* not enough system resources */
+	VZ_E_EXEC = 8,           /* command run by exec returned non-zero */
+	VZ_E_LOCKED = 9,         /* CT locked by another vzctl */
+	VZ_E_NO_VZCONF = 10,     /* global vz.conf not found */
+	VZ_E_PERM = 12,
+	VZ_E_CAP = 13,
+	VZ_E_NO_CTCONF = 14,     /* CT config file not found */
+	VZ_E_SYNTAX = 20,        /* invalid command-line syntax */
+	VZ_E_VALUE = 21,         /* invalid parameter value */
+	VZ_E_NO_VE_ROOT = 22,
+	VZ_E_NO_VE_PRIVATE = 23,
+	VZ_E_NO_TEMPLATE = 24,
+	VZ_E_NOT_ENOUGH_PARAMS = 27,
+	VZ_E_UBC_MISSING = 28,   /* required UBC parameters missing */
+	VZ_E_NO_OSTEMPLATE = 29,
+	VZ_E_NOT_RUNNING = 31,
+	VZ_E_RUNNING = 32,
+	VZ_E_STOP = 33,
+	VZ_E_VALIDATE = 35,
+	VZ_E_OVERCOMMIT = 36,
+	VZ_E_NOT_MOUNTED = 40,
+	VZ_E_MOUNTED = 41,
+	VZ_E_NO_PRIVATE = 43,
+	VZ_E_PRIVATE_EXISTS = 44,
+	VZ_E_NO_DISKSPACE = 46,
+	VZ_E_BAD_CT = 47,
+	VZ_E_CREATE_PRIVATE = 48,
+	VZ_E_CREATE_ROOT = 49,
+	VZ_E_MOUNT = 50,
+	VZ_E_UMOUNT = 51,
+	VZ_E_DELETE = 52,
+	VZ_E_PRIVATE_MISSING = 53,
+	VZ_E_MKDIR = 54,
+	VZ_E_BAD_HOSTNAME = 70,
+	VZ_E_NO_LOCKDIR = 77,
+	VZ_E_ACTION_SCRIPT = 79,
+	VZ_E_CONFIG_COPY = 82,
+	VZ_E_INVALID_CONFIG = 85,
+	VZ_E_TEMPLATE_NOT_FOUND = 91,
+	VZ_E_CT_NAME = 131,
+	VZ_E_CONFIG_SAVE = 139,
+};
+
+#define VZ_ERR_MSG_MAX 1024
+
+/* One error type for the whole project.  It lives on the caller's stack and owns
+ * no heap memory, so no error path can leak it. */
+typedef struct vz_err {
+	int exit_code;           /* enum vz_exit, what the front end exits with */
+	int sys_errno;           /* errno behind it, 0 when none */
+	char msg[VZ_ERR_MSG_MAX];
+} vz_err;
+
+/* Fills *err (when not NULL) and returns -sys_errno, or -EINVAL when sys_errno is 0.
+ * Meant to be used as `return vz_fail(err, VZ_E_VALUE, 0, "…", …);`. */
+int vz_fail(vz_err *err, int exit_code, int sys_errno, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Puts "<context>: " in front of an already filled message. */
+void vz_err_prefix(vz_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Warnings: library code never prints; it hands each warning to this callback. */
+typedef struct vz_warn {
+	void (*fn)(void *ctx, const char *msg);
+	void *ctx;
+} vz_warn;
+
+void vz_warnf(const vz_warn *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------ value syntax */
+
+/* "unlimited" as the kernel and the configs spell it (LONG_MAX on x86_64). */
+#define VZ_UNLIMITED ((unsigned long)LONG_MAX)
+/* What 32-bit kernels printed for unlimited; read as unlimited too. */
+#define VZ_UNLIMITED32 ((unsigned long)INT_MAX)
+
+#define VZ_PAGE_SIZE 4096UL
+
+/* The unit a value is kept in, which decides how a suffix applies (reference §3.2). */
+enum vz_unit {
+	VZ_UNIT_ITEMS,  /* num*: a plain count, no suffix allowed */
+	VZ_UNIT_PAGES,  /* *pages: number x multiplier / page size */
+	VZ_UNIT_BYTES,  /* *size, *buf, --ram, --swap: number x multiplier */
+	VZ_UNIT_KBYTES, /* DISKSPACE: KiB without a suffix; `unlimited` refused */
+};
+
+/* Parses one side of a value: a number (fractions allowed with a suffix), a number
+ * with a suffix T G M K P B (either case; powers of 1024; P pages, B bytes), or
+ * `unlimited`.  LONG_MAX and INT_MAX read as unlimited; larger numbers are clamped to
+ * LONG_MAX with a warning.  Errors: VZ_E_VALUE with a message naming the text. */
+int vz_parse_value(const char *text, enum vz_unit unit, unsigned long *ret,
+		   const vz_warn *w, vz_err *err);
+
+/* Parses `N` (barrier = limit = N) or `N:M`. */
+int vz_parse_barlim(const char *text, enum vz_unit unit, unsigned long *ret_bar,
+		    unsigned long *ret_lim, const vz_warn *w, vz_err *err);
+
+/* Writes a value as a config keeps it: `unlimited` for LONG_MAX, else the decimal. */
+const char *vz_format_value(unsigned long v, char *buf, size_t len);
+/* `N` when barrier = limit, else `B:L`, each side as vz_format_value. */
+const char *vz_format_barlim(unsigned long bar, unsigned long lim, char *buf, size_t len);
+
+/* ---------------------------------------------------------- config files */
+
+/* A config file as vzctl sees it: the raw lines (kept byte for byte for saving) and
+ * the NAME=value settings parsed from them by the rules of reference §4.2. */
+typedef struct vz_conf vz_conf;
+
+/* An empty config (a file to be created). Returns NULL only when out of memory. */
+vz_conf *vz_conf_new(void);
+/* Reads a file.  A missing file gives -ENOENT with VZ_E_NO_CTCONF; parse problems are
+ * warnings ("can't parse …", duplicate keys), never errors: nothing is dropped. */
+int vz_conf_load(const char *path, vz_conf **ret, const vz_warn *w, vz_err *err);
+/* Parses a buffer (which may hold NUL bytes, CRLF, no final newline). `origin` names
+ * it in warnings. */
+int vz_conf_parse(const char *buf, size_t len, const char *origin, vz_conf **ret,
+		  const vz_warn *w, vz_err *err);
+void vz_conf_free(vz_conf *cf);
+static inline void vz_conf_freep(vz_conf **p) { vz_conf_free(*p); }
+#define _cleanup_conf_ __attribute__((cleanup(vz_conf_freep)))
+
+/* The value of KEY (the first setting of it, as vzctl reads), or NULL. */
+const char *vz_conf_get(const vz_conf *cf, const char *key);
+/* Sets KEY (value NULL removes it). Takes effect on the next save; returns -ENOMEM. */
+int vz_conf_set(vz_conf *cf, const char *key, const char *value);
+/* Calls fn for every key in file order (first setting of each key only). */
+void vz_conf_foreach(const vz_conf *cf, void (*fn)(void *ctx, const char *key, const char *value),
+		     void *ctx);
+
+/* Writes the config atomically (reference §4.4): symlinks resolved, `<real>.tmp` written
+ * and fsynced, renamed over the real path, directory fsynced.  Every line not being
+ * changed is kept byte for byte; a changed key replaces the first line that begins
+ * exactly with `KEY=`, new keys are appended, values are written double-quoted.
+ * *ret_changed tells whether the file was written (false: "No changes …").
+ * Errors carry VZ_E_CONFIG_SAVE. */
+int vz_conf_save(vz_conf *cf, const char *path, bool *ret_changed, vz_err *err);
+
+/* Returns a new string with every `$VEID` (and `${VEID}`) replaced by veid; NULL when out
+ * of memory. */
+char *vz_subst_veid(const char *value, const char *veid);
+
+#endif

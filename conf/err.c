@@ -1,0 +1,48 @@
+/* The error contract shared by every module (conf/conf.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/conf.h"
+
+int vz_fail(vz_err *err, int exit_code, int sys_errno, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+
+		err->exit_code = exit_code;
+		err->sys_errno = sys_errno;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return sys_errno > 0 ? -sys_errno : -EINVAL;
+}
+
+void vz_err_prefix(vz_err *err, const char *fmt, ...)
+{
+	char prefix[VZ_ERR_MSG_MAX];
+	char old[VZ_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+}
+
+void vz_warnf(const vz_warn *w, const char *fmt, ...)
+{
+	char msg[VZ_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!w || !w->fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->fn(w->ctx, msg);
+}

@@ -1,0 +1,224 @@
+/* libbc: the beancounter engine.  The resource table, the typed CT parameters
+ * read from configs, the vswap fill rules and consistency rules, CT ids, host
+ * settings from vz.conf, CT locking, and the cgroup v2 backend.
+ *
+ * Errors follow conf/conf.h: negative errno plus a filled vz_err; outputs are
+ * untouched on failure; nothing here prints. */
+#ifndef VZ_BC_H
+#define VZ_BC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf/conf.h"
+
+/* ---------------------------------------------------------- resource table */
+
+/* Kernel resource ids, in the order /proc/user_beancounters prints them
+ * (reference §1.1).  Ids 4 and 20..22 are the `dummy` slots. */
+enum ubc_id {
+	UB_KMEMSIZE = 0,
+	UB_LOCKEDPAGES = 1,
+	UB_PRIVVMPAGES = 2,
+	UB_SHMPAGES = 3,
+	UB_DUMMY4 = 4,
+	UB_NUMPROC = 5,
+	UB_PHYSPAGES = 6,
+	UB_VMGUARPAGES = 7,
+	UB_OOMGUARPAGES = 8,
+	UB_NUMTCPSOCK = 9,
+	UB_NUMFLOCK = 10,
+	UB_NUMPTY = 11,
+	UB_NUMSIGINFO = 12,
+	UB_TCPSNDBUF = 13,
+	UB_TCPRCVBUF = 14,
+	UB_OTHERSOCKBUF = 15,
+	UB_DGRAMRCVBUF = 16,
+	UB_NUMOTHERSOCK = 17,
+	UB_DCACHESIZE = 18,
+	UB_NUMFILE = 19,
+	UB_DUMMY20 = 20,
+	UB_DUMMY21 = 21,
+	UB_DUMMY22 = 22,
+	UB_NUMIPTENT = 23,
+	UB_SWAPPAGES = 24,
+	UB_AVNUMPROC = 25, /* config only: the kernel never sees it */
+};
+#define UB_COMPAT_COUNT 24 /* ids 0..23: the rows of /proc/user_beancounters */
+#define UB_KERNEL_COUNT 25 /* ids 0..24: the rows of /proc/bc/resources (less dummies) */
+#define UB_PARAM_COUNT 26  /* ids 0..25: everything a config may set */
+
+/* How a resource maps onto a stock kernel (design.md): shown to users. */
+enum bc_class {
+	BC_ENFORCED,      /* the kernel refuses past the limit; refusals are counted */
+	BC_GUARANTEE,     /* a protection, not a cap */
+	BC_ACCOUNTED,     /* held and maxheld are exact, nothing is refused */
+	BC_NOT_AVAILABLE, /* the kernel cannot give it: never printed as a real value */
+	BC_CONFIG_ONLY,   /* avnumproc: read by validators only */
+};
+
+struct ubc_res {
+	enum ubc_id id;
+	const char *name;   /* lower case, as /proc and the options spell it */
+	const char *key;    /* config key, upper case */
+	enum vz_unit unit;
+	enum bc_class cls;
+	char short_opt;     /* vzctl set short option, 0 when none */
+	const char *header; /* vzlist column header */
+};
+
+/* The entry for an id, or NULL for a dummy slot or an id out of range. */
+const struct ubc_res *ubc_by_id(int id);
+/* Finds a resource by option name, config key or alias (DCACHE, IPTENTRIES,
+ * TCPSENDBUF), case-insensitively.  NULL when unknown. */
+const struct ubc_res *ubc_find(const char *name);
+/* "enforced", "guarantee", "accounted", "not available", "config only". */
+const char *bc_class_name(enum bc_class cls);
+
+/* ------------------------------------------------------------- CT ids */
+
+#define CT_ID_MIN 101UL
+#define CT_ID_MAX 2147483644UL /* VEID_MAX */
+
+/* Accepts a decimal CT id in [101, 2147483644] written without signs, blanks or
+ * leading zeros.  Anything else (`../x`, empty, -1, 20 digits) is VZ_E_SYNTAX. */
+int ct_id_parse(const char *text, unsigned long *ret, vz_err *err);
+/* A CT name as `--name` takes: 1..64 of [A-Za-z0-9._-], not all digits, not starting
+ * with '.' or '-'. */
+bool ct_name_valid(const char *name);
+
+/* --------------------------------------------------------- host settings */
+
+/* The host settings that come from vz.conf.  The file is $VZ_CONF when that is set
+ * (so a test or a second host on one machine points the whole tool elsewhere), else
+ * /etc/vz/vz.conf.  Paths not set in it take the OpenVZ defaults. */
+struct vz_host {
+	vz_conf *conf;       /* the parsed vz.conf */
+	char *conf_path;     /* where it was read from */
+	char *confdir;       /* VE_CONFDIR, default /etc/vz/conf: CTID.conf, samples */
+	char *lockdir;       /* LOCKDIR, default /vz/lock */
+	char *dumpdir;       /* DUMPDIR, default /vz/dump */
+	char *templatedir;   /* TEMPLATE, default /vz/template (cache/ below it) */
+	char *ve_root;       /* VE_ROOT with $VEID unreplaced, default /vz/root/$VEID */
+	char *ve_private;    /* VE_PRIVATE, default /vz/private/$VEID */
+	char *cgroup_parent; /* CT_CGROUP_PARENT, default vz.slice: CTs live at
+			      * <cgroup2 mount>/<parent>/<ctid> */
+};
+
+/* Loads vz.conf.  A missing file is VZ_E_NO_VZCONF. */
+int vz_host_load(struct vz_host *ret, const vz_warn *w, vz_err *err);
+void vz_host_free(struct vz_host *host);
+/* Path of the CT's config: <confdir>/<ctid>.conf (malloc'd, NULL when out of memory). */
+char *vz_host_ct_conf_path(const struct vz_host *host, const char *ctid);
+
+/* ------------------------------------------------------- CT parameters */
+
+struct ubc_pair {
+	unsigned long bar, lim;
+	bool set;
+};
+
+/* The resource settings of one CT, typed.  Which fields are set is tracked, so
+ * that only what the user gave is written back. */
+struct ct_res {
+	struct ubc_pair ub[UB_PARAM_COUNT];
+	double vm_overcommit;    bool has_vm_overcommit;
+	unsigned long cpuunits;  bool has_cpuunits;  /* 8..500000 */
+	unsigned long cpulimit;  bool has_cpulimit;  /* percent of one CPU, 0 = none */
+	unsigned long cpus;      bool has_cpus;      /* 0 = all */
+	char *cpumask;                               /* "0-3,6", "all"; NULL when unset */
+	unsigned long ioprio;    bool has_ioprio;    /* 0..7 */
+	char *hostname;                              /* NULL when unset */
+};
+
+void ct_res_free(struct ct_res *r);
+
+/* Reads the resource keys of a config (vz.conf layered under CTID.conf: pass
+ * NULL for either).  An invalid value is a warning "invalid value for X, skipped",
+ * as vzctl does, not an error; errors are only out-of-memory. */
+int ct_res_from_conf(const vz_conf *global, const vz_conf *ct, struct ct_res *ret,
+		     const vz_warn *w, vz_err *err);
+/* Writes every set field of r into cf (KEY="value"), as vzctl would. */
+int ct_res_to_conf(const struct ct_res *r, vz_conf *cf, vz_err *err);
+
+/* A config is vswap when the physpages limit is set and is neither LONG_MAX nor INT_MAX. */
+bool ct_res_is_vswap(const struct ct_res *r);
+/* Fills the parameters not set explicitly from ram and swap (reference §1.4, the code's
+ * rules): lockedpages ram:ram, oomguarpages ram:unlimited, vmguarpages
+ * (ram+swap):unlimited, privvmpages (ram+swap) x vm_overcommit, or unlimited when
+ * vm_overcommit is 0 or unset.  Does nothing for a non-vswap config. */
+void ct_res_vswap_fill(struct ct_res *r);
+
+/* ------------------------------------------------------ consistency rules */
+
+/* One broken rule of reference §1.5. */
+struct bc_finding {
+	enum ubc_id id;   /* the resource the rule is about (the one a repair changes) */
+	bool repaired;    /* with repair: the value was changed so the rule holds */
+	char msg[320];
+};
+
+/* Checks every rule of reference §1.5 on r.  vswap: 1 or 0 forces the mode, -1 takes
+ * it from the config.  host_ram_pages/host_swap_pages (0 = unknown) bound the vswap
+ * limits.  With repair, values are changed so each repairable rule holds.  fn is
+ * called once per broken rule.  Returns the number of broken rules. */
+int bc_validate(struct ct_res *r, int vswap, bool repair, unsigned long host_ram_pages,
+		unsigned long host_swap_pages, void (*fn)(void *ctx, const struct bc_finding *f),
+		void *ctx);
+
+/* --------------------------------------------------------------- locking */
+
+/* $LOCKDIR/<ctid>.lck holding "<pid>\n<status>\n", created with link(2) so that it
+ * appears whole or not at all (reference §4.5). */
+struct ct_lock {
+	char *path;
+};
+
+/* Takes the lock.  A lock whose pid is alive gives VZ_E_LOCKED with "Locked by: pid N,
+ * cmdline …"; a stale one is removed and taking it is retried (3 times). */
+int ct_lock_take(const char *lockdir, const char *ctid, const char *status,
+		 struct ct_lock *ret, vz_err *err);
+/* Removes the lock file; safe on a lock that was never taken. */
+void ct_lock_release(struct ct_lock *lock);
+
+/* ------------------------------------------------------- cgroup backend */
+
+/* A CT's cgroup: <cgroup2 mount>/<parent>/<name>.  Every read and write of a cgroup
+ * file in the project goes through these functions. */
+typedef struct bc_cgroup bc_cgroup;
+
+/* Creates the cgroup (and the parent when missing), enabling in the parent's
+ * cgroup.subtree_control every controller the parent offers. */
+int bc_cg_create(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err);
+/* Opens an existing cgroup; -ENOENT when it does not exist. */
+int bc_cg_open(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err);
+void bc_cg_free(bc_cgroup *cg);
+static inline void bc_cg_freep(bc_cgroup **p) { bc_cg_free(*p); }
+#define _cleanup_cgroup_ __attribute__((cleanup(bc_cg_freep)))
+
+/* Writes one file ("pids.max", "memory.max"). The message names the file, the value
+ * and, for a missing file, the controller that is not enabled. */
+int bc_cg_write(bc_cgroup *cg, const char *file, const char *value, vz_err *err);
+/* Reads one file whole (malloc'd, trailing newline removed). */
+int bc_cg_read(bc_cgroup *cg, const char *file, char **ret, vz_err *err);
+/* Reads a single-value file as a number: `max` gives UINT64_MAX. */
+int bc_cg_read_u64(bc_cgroup *cg, const char *file, uint64_t *ret, vz_err *err);
+/* Reads one key of a flat-keyed file ("pids.events" "max"); -ENOENT for a missing key. */
+int bc_cg_read_key(bc_cgroup *cg, const char *file, const char *key, uint64_t *ret, vz_err *err);
+/* Moves a process into the cgroup. */
+int bc_cg_attach(bc_cgroup *cg, pid_t pid, vz_err *err);
+/* Number of processes in the cgroup (cgroup.procs), 0 for an empty one. */
+int bc_cg_nprocs(bc_cgroup *cg, vz_err *err);
+/* Removes the (empty) cgroup; the handle is still to be freed. */
+int bc_cg_destroy(bc_cgroup *cg, vz_err *err);
+
+/* Parses a value as the kernel prints it: decimal, or `max` as UINT64_MAX. */
+int bc_parse_kernel_u64(const char *text, uint64_t *ret);
+
+/* ---------------------------------------------------------- run state */
+
+/* Whether the CT runs: its cgroup exists and holds a process.  Reads only. */
+bool ct_is_running(const struct vz_host *host, const char *ctid);
+
+#endif
