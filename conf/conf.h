@@ -64,6 +64,7 @@ enum vz_exit {
 	VZ_E_ACTION_SCRIPT = 79,
 	VZ_E_CONFIG_COPY = 82,
 	VZ_E_INVALID_CONFIG = 85,
+	VZ_E_APPLY_CONFIG = 109,  /* cannot apply config */
 	VZ_E_TEMPLATE_NOT_FOUND = 91,
 	VZ_E_CT_NAME = 131,
 	VZ_E_CONFIG_SAVE = 139,

@@ -31,7 +31,14 @@ void vz_err_prefix(vz_err *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	/* Both parts are cut to fit: the message is for people, and a cut end is better
+	 * than no message. */
+	size_t plen = strnlen(prefix, sizeof(err->msg) - 3);
+	size_t olen = strnlen(old, sizeof(err->msg) - 3 - plen);
+	memcpy(err->msg, prefix, plen);
+	memcpy(err->msg + plen, ": ", 2);
+	memcpy(err->msg + plen + 2, old, olen);
+	err->msg[plen + 2 + olen] = '\0';
 }
 
 void vz_warnf(const vz_warn *w, const char *fmt, ...)

@@ -90,6 +90,8 @@ bool ct_name_valid(const char *name);
 
 /* --------------------------------------------------------- host settings */
 
+struct vz_host;
+
 /* The host settings that come from vz.conf.  The file is $VZ_CONF when that is set
  * (so a test or a second host on one machine points the whole tool elsewhere), else
  * /etc/vz/vz.conf.  Paths not set in it take the OpenVZ defaults. */
@@ -111,6 +113,15 @@ int vz_host_load(struct vz_host *ret, const vz_warn *w, vz_err *err);
 void vz_host_free(struct vz_host *host);
 /* Path of the CT's config: <confdir>/<ctid>.conf (malloc'd, NULL when out of memory). */
 char *vz_host_ct_conf_path(const struct vz_host *host, const char *ctid);
+/* A value of vz.conf with $VEID replaced (malloc'd); NULL when the key is unset. */
+char *vz_host_ct_path(const struct vz_host *host, const char *tmpl, const char *ctid);
+
+/* Turns what the user typed into a CT id: a valid numeric id as is, else a name
+ * looked up among the NAME= keys of <confdir>/<id>.conf.  Unknown or invalid:
+ * VZ_E_SYNTAX, before any file is written. */
+int ct_resolve(const struct vz_host *host, const char *text, unsigned long *ret, vz_err *err);
+/* The id of the CT whose config holds NAME="name", or 0 when none. */
+unsigned long ct_find_name(const struct vz_host *host, const char *name);
 
 /* ------------------------------------------------------- CT parameters */
 
@@ -133,6 +144,26 @@ struct ct_res {
 };
 
 void ct_res_free(struct ct_res *r);
+
+#define CT_CPUUNITS_MIN 8UL
+#define CT_CPUUNITS_MAX 500000UL
+#define CT_CPUUNITS_DEFAULT 1000UL
+#define CT_CPULIMIT_MAX 100000UL /* percent of one CPU: 1000 CPUs */
+#define CT_CPUS_MAX 4096UL
+#define CT_CPUMASK_MAX 4096UL
+
+/* Value checks shared by the config reader and `vzctl set`: VZ_E_VALUE with a message
+ * naming the value and the range; the caller names the option. */
+int ct_parse_cpuunits(const char *text, unsigned long *ret, vz_err *err);
+/* `N` (percent of one CPU) or `N%` (percent of the whole host, times ncpus). */
+int ct_parse_cpulimit(const char *text, unsigned long ncpus, unsigned long *ret, vz_err *err);
+int ct_parse_cpus(const char *text, unsigned long *ret, vz_err *err);
+/* A cpuset list (`0-3,6`), `all` or `auto`; *ret is a malloc'd copy. */
+int ct_parse_cpumask(const char *text, char **ret, vz_err *err);
+int ct_parse_ioprio(const char *text, unsigned long *ret, vz_err *err);
+int ct_parse_overcommit(const char *text, double *ret, vz_err *err);
+/* Letters, digits, '-' and '.', at most 253 characters, not starting with '-' or '.'. */
+bool ct_hostname_valid(const char *name);
 
 /* Reads the resource keys of a config (vz.conf layered under CTID.conf: pass
  * NULL for either).  An invalid value is a warning "invalid value for X, skipped",
@@ -169,10 +200,13 @@ int bc_validate(struct ct_res *r, int vswap, bool repair, unsigned long host_ram
 
 /* --------------------------------------------------------------- locking */
 
-/* $LOCKDIR/<ctid>.lck holding "<pid>\n<status>\n", created with link(2) so that it
- * appears whole or not at all (reference §4.5). */
+/* $LOCKDIR/<ctid>.lck holding "<pid>\n<status>\n" (reference §4.5).  It is written
+ * whole in a temporary file and link(2)ed into place, so it appears whole or not at
+ * all.  The holder also keeps an flock on it: the kernel drops that when the holder
+ * dies, which tells a stale lock from a live one even when the pid was reused. */
 struct ct_lock {
 	char *path;
+	int fd;
 };
 
 /* Takes the lock.  A lock whose pid is alive gives VZ_E_LOCKED with "Locked by: pid N,
