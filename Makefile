@@ -59,7 +59,7 @@ $(LIBBC): $(call obj,$(CORE_SRCS))
 
 # Each tool is ctl/<tool>.c plus ctl/<tool>-*.c, with the shared front-end helpers.
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(call obj,ctl/%.c $$(wildcard ctl/%-*.c) $(CLI_SRCS)) $(LIBBC) $(LIBCONF)
+$(BUILD)/bin/%: $$(call obj,ctl/$$*.c $$(wildcard ctl/$$*-*.c) $(CLI_SRCS)) $(LIBBC) $(LIBCONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBBC) $(LIBCONF) $(LIBS_CORE)
 
@@ -77,13 +77,13 @@ deps:
 
 # The unit suite runs with the tools built, since some tests drive them as processes.
 unit: $(UNIT_BIN) $(TOOL_BINS) $(HELPER_BINS)
-	BUILD=$(abspath $(BUILD)) $(UNIT_BIN) --jobs 2
+	BUILD=$(abspath $(BUILD)) SRCDIR=$(CURDIR) $(UNIT_BIN) --jobs 2
 
 unit-asan:
 	$(MAKE) BUILD=build-asan SAN=1 unit
 
 integration: all
-	bash tests/vm/run-suite.sh
+	BUILD=$(abspath $(BUILD)) bash tests/vm/run-suite.sh
 
 check: deps
 	$(MAKE) all
@@ -93,7 +93,7 @@ check: deps
 
 demo: deps
 	$(MAKE) all
-	bash tests/vm/demo.sh
+	BUILD=$(abspath $(BUILD)) bash tests/vm/demo.sh
 
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)

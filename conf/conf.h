@@ -150,19 +150,32 @@ static inline void vz_conf_freep(vz_conf **p) { vz_conf_free(*p); }
 
 /* The value of KEY (the first setting of it, as vzctl reads), or NULL. */
 const char *vz_conf_get(const vz_conf *cf, const char *key);
-/* Sets KEY (value NULL removes it). Takes effect on the next save; returns -ENOMEM. */
+/* Sets KEY (value NULL removes it). Takes effect on the next save.  Returns -ENOMEM, or
+ * -EINVAL when KEY is not a NAME ([A-Za-z_][A-Za-z0-9_]*) or the value holds a newline
+ * (a config value lives on one line). */
 int vz_conf_set(vz_conf *cf, const char *key, const char *value);
-/* Calls fn for every key in file order (first setting of each key only). */
+/* Calls fn for every key in file order (first setting of each key only), with the
+ * values vz_conf_get gives: pending sets applied, removed keys skipped, new keys last. */
 void vz_conf_foreach(const vz_conf *cf, void (*fn)(void *ctx, const char *key, const char *value),
 		     void *ctx);
 
-/* Writes the config atomically (reference §4.4): symlinks resolved, `<real>.tmp` written
- * and fsynced, renamed over the real path, directory fsynced.  Every line not being
- * changed is kept byte for byte; a changed key replaces the first line that begins
- * exactly with `KEY=`, new keys are appended, values are written double-quoted.
- * *ret_changed tells whether the file was written (false: "No changes …").
+/* Writes the config atomically (reference §4.4): symlinks resolved (a dangling one is
+ * followed to the file to create), `<real>.tmp.<pid>` written and fsynced with the old
+ * file's mode (0644 for a new file), renamed over the real path, directory fsynced.
+ * Every line not being changed is kept byte for byte; a changed key replaces the line
+ * its value was read from (the first line that begins with `KEY=`, or an indented
+ * one), a removed key loses every line naming it, new keys are appended, values are
+ * written double-quoted with `"` and `\` escaped.  A set to the value already there is
+ * no change.  *ret_changed (may be NULL) tells whether the file was written (false:
+ * "No changes …"); afterwards cf describes the file as written.
  * Errors carry VZ_E_CONFIG_SAVE. */
 int vz_conf_save(vz_conf *cf, const char *path, bool *ret_changed, vz_err *err);
+
+/* Renders the file as vz_conf_save would write it (every line kept, pending sets
+ * applied) into a new NUL-terminated buffer the caller frees.  Returns the number of
+ * changes that alter the file (0: nothing to save) or -ENOMEM.  Used by save, and by
+ * the fuzz target to check the writer without touching the disk. */
+int vz_conf_render(const vz_conf *cf, char **ret, size_t *ret_len);
 
 /* Returns a new string with every `$VEID` (and `${VEID}`) replaced by veid; NULL when out
  * of memory. */

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	struct vzctl_ctx ctx = { 0 };
 	const struct command *cmd;
 	vz_err err;
-	int i, r;
+	int i = 1, r;
 
 	r = parse_global_flags(argc, argv, &ctx, &i);
 	if (r != 0)

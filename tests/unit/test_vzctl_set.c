@@ -1,5 +1,6 @@
 /* vzctl set on a CT that is not running, driven as a process. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,13 +130,12 @@ Test(vzctl_set, every_ubc_option_and_short_form)
 		"dcachesize", "numfile", "numiptent", "avnumproc", "swappages",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		char opt[64], key[64], *c;
+		char opt[32], key[64], *c;
 
 		snprintf(opt, sizeof(opt), "--%s", names[i]);
 		struct run_result r = RUN("set", "101", opt, "77:88", "--save");
 		cr_expect_eq(r.status, 0, "%s: %s", opt, r.err);
 		c = ct_conf("101");
-		snprintf(key, sizeof(key), "=\"77:88\"");
 		for (char *p = opt + 2; *p; p++)
 			*p = (char)(*p - 'a' + 'A');
 		snprintf(key, sizeof(key), "%s=\"77:88\"\n", opt + 2);
@@ -310,11 +310,14 @@ Test(vzctl_set, a_held_lock_gives_exit_9)
 
 Test(vzctl_set, save_error_exits_139)
 {
-	/* A directory in place of the config file cannot be replaced by rename(2). */
+	/* The config is a link into a directory that does not exist: it reads as a new
+	 * config, and writing it cannot succeed (root ignores permissions, so they
+	 * cannot be the obstacle). */
 	char *path = tu_ct_conf(&host, "101");
-	cr_assert(mkdir(path, 0755) == 0);
+	cr_assert(symlink("/nonexistent-vz-test-dir/101.conf", path) == 0);
 	struct run_result r = RUN("set", "101", "--numproc", "5", "--save");
 	cr_expect_eq(r.status, 139, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "Unable to write"), "%s", r.err);
 	tu_run_free(&r);
 	free(path);
 }
@@ -333,7 +336,7 @@ Test(vzctl_set, fifty_concurrent_writers, .timeout = 120)
 		cr_assert(pids[i] >= 0);
 		if (pids[i] == 0) {
 			char val[16];
-			int devnull = open("/dev/null", 1);
+			int devnull = open("/dev/null", O_WRONLY);
 
 			dup2(devnull, 1);
 			dup2(devnull, 2);
