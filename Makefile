@@ -59,6 +59,8 @@ $(LIBBC): $(call obj,$(CORE_SRCS))
 
 # Each tool is ctl/<tool>.c plus ctl/<tool>-*.c, with the shared front-end helpers.
 .SECONDEXPANSION:
+# Objects are kept, so that a second `make` (or `make install`) builds nothing.
+.SECONDARY:
 $(BUILD)/bin/%: $$(call obj,ctl/$$*.c $$(wildcard ctl/$$*-*.c) $(CLI_SRCS)) $(LIBBC) $(LIBCONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBBC) $(LIBCONF) $(LIBS_CORE)
@@ -77,6 +79,7 @@ deps:
 
 # The unit suite runs with the tools built, since some tests drive them as processes.
 unit: $(UNIT_BIN) $(TOOL_BINS) $(HELPER_BINS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp:print_suppressions=0 \
 	BUILD=$(abspath $(BUILD)) SRCDIR=$(CURDIR) $(UNIT_BIN) --jobs 2
 
 unit-asan:

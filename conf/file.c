@@ -7,6 +7,7 @@
  * apart and applied only when the file is rendered. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,10 @@ struct vz_conf {
 	size_t n_lines, cap_lines;
 	struct conf_setting *settings;
 	size_t n_settings, cap_settings;
+	/* Open-addressing index of settings by key (slot = setting index + 1, 0 free),
+	 * so that a file of many keys does not cost quadratic time to read or write. */
+	size_t *slots;
+	size_t n_slots; /* a power of two, at least twice n_settings */
 	struct conf_change *changes;
 	size_t n_changes, cap_changes;
 };
@@ -143,6 +148,7 @@ static void free_contents(vz_conf *cf)
 		free(cf->changes[i].value);
 	}
 	free(cf->settings);
+	free(cf->slots);
 	free(cf->changes);
 	free(cf->lines);
 	free(cf->data);
@@ -156,12 +162,60 @@ void vz_conf_free(vz_conf *cf)
 	free(cf);
 }
 
+/* FNV-1a: keys are short and not chosen to collide by anyone we defend against. */
+static size_t hash_key(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static size_t slot_of(const vz_conf *cf, const char *key)
+{
+	size_t mask = cf->n_slots - 1, i = hash_key(key) & mask;
+
+	while (cf->slots[i] && strcmp(cf->settings[cf->slots[i] - 1].key, key) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
 static struct conf_setting *find_setting(const vz_conf *cf, const char *key)
 {
-	for (size_t i = 0; i < cf->n_settings; i++)
-		if (strcmp(cf->settings[i].key, key) == 0)
-			return &cf->settings[i];
-	return NULL;
+	size_t i;
+
+	if (!cf->n_slots)
+		return NULL;
+	i = slot_of(cf, key);
+	return cf->slots[i] ? &cf->settings[cf->slots[i] - 1] : NULL;
+}
+
+static int rehash(vz_conf *cf, size_t n_slots)
+{
+	size_t *old = cf->slots, old_n = cf->n_slots;
+
+	cf->slots = calloc(n_slots, sizeof(*cf->slots));
+	if (!cf->slots) {
+		cf->slots = old;
+		return -ENOMEM;
+	}
+	cf->n_slots = n_slots;
+	for (size_t i = 0; i < old_n; i++)
+		if (old[i])
+			cf->slots[slot_of(cf, cf->settings[old[i] - 1].key)] = old[i];
+	free(old);
+	return 0;
+}
+
+/* Indexes the last setting added (its key is known to be new). */
+static int index_last_setting(vz_conf *cf)
+{
+	if (cf->n_settings * 2 > cf->n_slots && rehash(cf, cf->n_slots ? cf->n_slots * 2 : 64) < 0)
+		return -ENOMEM;
+	cf->slots[slot_of(cf, cf->settings[cf->n_settings - 1].key)] = cf->n_settings;
+	return 0;
 }
 
 static struct conf_change *find_change(const vz_conf *cf, const char *key)
@@ -269,7 +323,10 @@ static int add_setting(vz_conf *cf, const struct parsed_line *pl, size_t line)
 		free(st->value);
 		return -ENOMEM;
 	}
-	cf->lines[line].setting = cf->n_settings++;
+	cf->n_settings++;
+	if (index_last_setting(cf) < 0)
+		return -ENOMEM;
+	cf->lines[line].setting = cf->n_settings - 1;
 	return 0;
 }
 

@@ -4,8 +4,8 @@
 #
 #   guest-suite.sh [PATTERN...]    only tests whose name contains one of the patterns
 #
-# Prints one line per test: `PASS name`, `FAIL name: why` followed by the test's output
-# (indented, so no output line is taken for a result), or `SKIP name: why`; then
+# Prints one line per test: `PASS name`, `FAIL name` followed by why and the test's
+# output (indented, so no output line is taken for a result), or `SKIP name: why`; then
 # `SUITE-DONE`.  A test passes with status 0 and skips with 77 after printing
 # "SKIP: why".  VZ_TEST_TIMEOUT (300 s) bounds each test; VZ_TEST_VERBOSE=1 shows the
 # output of passing tests too.  Exits 1 when a test failed.
@@ -28,19 +28,26 @@ selected() { # selected NAME PATTERN...: whether NAME is asked for
 	return 1
 }
 
-# Kernel messages of the test's time (oopses, warnings, OOM kills) help explain a failure.
-dmesg_lines() { dmesg 2>/dev/null | wc -l; }
+uptime_now() { local up _; read -r up _ </proc/uptime; echo "$up"; }
+
+# Kernel messages logged while the test ran (oopses, warnings, OOM kills) help explain a
+# failure: dmesg stamps them with the same clock as /proc/uptime.
+dmesg_since() {
+	dmesg 2>/dev/null | awk -v t="$1" '{ s = $0; sub(/^\[ */, "", s); if (s + 0 >= t) print }' |
+		tail -n 30
+}
 
 run_one() {
-	local t=$1 name dir out rc why seen
-	name=$(basename "$t" .sh)
+	local t=$1 name=${1##*/} dir out rc why start end
+	name=${name%.sh}
 	dir=$(mktemp -d "/tmp/itest-$name.XXXXXX")
 	out=$dir.out
-	seen=$(dmesg_lines)
-	# A process group of its own (timeout does that) so that on a timeout the test and
-	# all it started are killed.
+	start=$(uptime_now)
+	# timeout puts the test in a process group of its own and kills the whole group,
+	# so nothing the test started outlives it.
 	(cd "$dir" && exec timeout -k 10 "$per_test" bash "$t") >"$out" 2>&1 </dev/null
 	rc=$?
+	end=$(uptime_now)
 	case $rc in
 	0)
 		echo "PASS $name"
@@ -57,11 +64,13 @@ run_one() {
 		else
 			why="exit status $rc"
 		fi
-		echo "FAIL $name: $why"
+		echo "FAIL $name"
+		echo "    $why; its output:"
 		indent <"$out"
-		dmesg 2>/dev/null | tail -n +"$((seen + 1))" | tail -n 30 | sed 's/^/    | dmesg: /'
+		dmesg_since "$start" | sed 's/^/    | dmesg: /'
 		;;
 	esac
+	[ "$verbose" = 1 ] && awk -v a="$start" -v b="$end" 'BEGIN { printf "    time: %.1f s\n", b - a }'
 	rm -rf "$dir" "$out"
 }
 
@@ -69,7 +78,8 @@ shopt -s nullglob
 tests=("$src"/tests/integration/*.sh)
 [ ${#tests[@]} -gt 0 ] || echo "guest-suite: no tests in $src/tests/integration" >&2
 for t in "${tests[@]}"; do
-	selected "$(basename "$t" .sh)" "$@" && run_one "$t"
+	name=${t##*/}
+	selected "${name%.sh}" "$@" && run_one "$t"
 done
 echo "SUITE-DONE"
 [ $failed -eq 0 ]
