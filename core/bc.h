@@ -193,10 +193,22 @@ struct bc_finding {
 /* Checks every rule of reference §1.5 on r.  vswap: 1 or 0 forces the mode, -1 takes
  * it from the config.  host_ram_pages/host_swap_pages (0 = unknown) bound the vswap
  * limits.  With repair, values are changed so each repairable rule holds.  fn is
- * called once per broken rule.  Returns the number of broken rules. */
+ * called once per broken rule.  Returns the number of rules still broken afterwards
+ * (0 after a complete repair). */
 int bc_validate(struct ct_res *r, int vswap, bool repair, unsigned long host_ram_pages,
 		unsigned long host_swap_pages, void (*fn)(void *ctx, const struct bc_finding *f),
 		void *ctx);
+
+/* Decides whether the repair f->msg proposes is made (f->repaired is still false). */
+typedef bool bc_repair_ask(void *ctx, const struct bc_finding *f);
+
+/* Like bc_validate, with ask deciding each repair (NULL: nothing is repaired), for
+ * `vzcfgvalidate -i`.  A declined rule is neither asked about nor reported again.
+ * Returns the number of rules still broken when it returns; bc_validate is this with
+ * every repair accepted or none. */
+int bc_validate_ask(struct ct_res *r, int vswap, unsigned long host_ram_pages,
+		    unsigned long host_swap_pages, bc_repair_ask *ask,
+		    void (*fn)(void *ctx, const struct bc_finding *f), void *ctx);
 
 /* --------------------------------------------------------------- locking */
 

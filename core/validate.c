@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "core/bc.h"
-#include "core/validate.h"
 
 #define KIB 1024UL
 /* Repairs only raise values, except the vswap ones, which no other rule reads; so the

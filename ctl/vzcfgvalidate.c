@@ -12,7 +12,6 @@
 #include <sys/sysinfo.h>
 
 #include "core/bc.h"
-#include "core/validate.h"
 #include "ctl/cli.h"
 
 #define PROG "vzcfgvalidate"

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/bc.h"
-#include "core/validate.h"
 
 #define UNL VZ_UNLIMITED
 #define MAX_SEEN 64
