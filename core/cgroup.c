@@ -32,7 +32,6 @@ struct bc_cgroup {
 	char *rel;          /* <parent>/<name>, relative to the cgroup2 mount */
 	char *path;         /* the absolute path, for messages */
 	int dirfd;          /* O_PATH fd of the cgroup directory */
-	struct cgroup *lcg; /* libcgroup's handle, for attach */
 };
 
 static void freep(void *p)
@@ -203,9 +202,8 @@ static char *cg_find_v2_mount(char *ret_v1, size_t len)
 	return found;
 }
 
-/* A hybrid host has a cgroup2 mount too, with every controller bound to v1: nothing
- * could be limited there, and its root belongs to the host's supervisor.  Refuse it
- * before anything is written. */
+/* A cgroup2 mount whose root offers no controller (all disabled on the kernel command
+ * line, say) could limit nothing: refuse it before anything is written. */
 static void cg_check_controllers(void)
 {
 	_cleanup_close_ int fd = openat(cg_rootfd, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
@@ -367,14 +365,21 @@ static int cg_file_open(int dirfd, const char *file, int flags)
 
 /* Fills err for a file that could not be opened.  Files are named <controller>.<what>
  * and exist only where the parent enables the controller: say which one and where. */
-static int cg_fail_open(vz_err *err, int e, const char *verb, const char *where, const char *file)
+static int cg_fail_open(vz_err *err, int e, int dirfd, const char *verb, const char *where,
+			const char *file)
 {
 	size_t n = file ? strcspn(file, ".") : 0;
+	struct stat st;
 
 	if (e == EINVAL)
 		return vz_fail(err, VZ_E_SYSTEM, e, "cannot %s '%s' in %s: not a cgroup file name",
 			       verb, file ? file : "(null)", where);
-	if (e == ENOENT && file[n] == '.' && n < CG_CTRL_MAX && strncmp(file, "cgroup", n) != 0) {
+	/* Every cgroup has cgroup.procs: without it, the directory we hold was removed. */
+	if (e == ENOENT && fstatat(dirfd, "cgroup.procs", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return vz_fail(err, VZ_E_SYSTEM, e, "cannot %s %s/%s: the cgroup %s no longer exists",
+			       verb, where, file, where);
+	if (e == ENOENT && file[n] == '.' && n < CG_CTRL_MAX &&
+	    !(n == 6 && memcmp(file, "cgroup", 6) == 0)) {
 		const char *slash = strrchr(where, '/');
 		int plen = slash ? (int)(slash - where) : 0;
 
@@ -382,7 +387,7 @@ static int cg_fail_open(vz_err *err, int e, const char *verb, const char *where,
 			       "cannot %s %s/%s: no such file, so the %.*s controller is not enabled "
 			       "for this cgroup: check that the kernel has it (%s/cgroup.controllers) "
 			       "and enable it with 'echo +%.*s > %.*s/cgroup.subtree_control'",
-			       verb, where, file, (int)n, file, where, (int)n, file, plen, where);
+			       verb, where, file, (int)n, file, cg_mount, (int)n, file, plen, where);
 	}
 	return vz_fail(err, VZ_E_SYSTEM, e, "cannot %s %s/%s: %s", verb, where, file, strerror(e));
 }
@@ -429,7 +434,7 @@ static int cg_read_at(int dirfd, const char *where, const char *file, char **ret
 	int r;
 
 	if (fd < 0)
-		return cg_fail_open(err, -fd, "read", where, file);
+		return cg_fail_open(err, -fd, dirfd, "read", where, file);
 	r = cg_read_fd(fd, ret);
 	if (r == -ENOMEM)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory reading %s/%s", where, file);
@@ -449,7 +454,7 @@ static int cg_write_at(int dirfd, const char *where, const char *file, const cha
 		return vz_fail(err, VZ_E_SYSTEM, EINVAL, "no value to write to %s/%s", where, file);
 	fd = cg_file_open(dirfd, file, O_WRONLY);
 	if (fd < 0)
-		return cg_fail_open(err, -fd, "write", where, file);
+		return cg_fail_open(err, -fd, dirfd, "write", where, file);
 	/* A cgroup file takes a value in one write(); a short one is a failure. */
 	do
 		n = write(fd, value, len);
@@ -487,11 +492,24 @@ static bool list_has(const char *list, const char *word)
 
 /* Enables in <dir>/cgroup.subtree_control every controller <dir> offers, one write each,
  * so that a failure names its controller. */
-static int cg_enable_all(int dirfd, const char *where, vz_err *err)
+static int cg_enable_all(int dirfd, const char *where, bool is_root, vz_err *err)
 {
-	_cleanup_free_ char *offered = NULL, *enabled = NULL;
+	_cleanup_free_ char *offered = NULL, *enabled = NULL, *procs = NULL;
 	int r;
 
+	/* Below the root, cgroup v2 keeps processes in leaves only: with processes here the
+	 * kernel refuses some controllers (EBUSY) after taking others, or turns the cgroup
+	 * threaded (then EOPNOTSUPP).  Say so before anything is written. */
+	if (!is_root) {
+		r = cg_read_at(dirfd, where, "cgroup.procs", &procs, err);
+		if (r < 0)
+			return r;
+		if (procs[0])
+			return vz_fail(err, VZ_E_SYSTEM, EBUSY,
+				       "%s holds processes itself, so no CT cgroup can be made below "
+				       "it (cgroup v2 puts processes only in leaves): move them out, or "
+				       "set CT_CGROUP_PARENT in vz.conf to another cgroup", where);
+	}
 	r = cg_read_at(dirfd, where, "cgroup.controllers", &offered, err);
 	if (r < 0)
 		return r;
@@ -508,11 +526,6 @@ static int cg_enable_all(int dirfd, const char *where, vz_err *err)
 			op[n + 1] = '\0';
 			if (!list_has(enabled, op + 1)) {
 				r = cg_write_at(dirfd, where, "cgroup.subtree_control", op, err);
-				if (r == -EBUSY)
-					vz_err_prefix(err, "cannot enable the %s controller below %s, "
-						      "which holds processes itself (cgroup v2 puts "
-						      "processes only in leaves): move them out",
-						      op + 1, where);
 				if (r < 0)
 					return r;
 			}
@@ -604,7 +617,7 @@ static int cg_prepare_parent(const char *parent, int *ret, vz_err *err)
 
 		if (!where)
 			return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory");
-		r = cg_enable_all(fd, where, err);
+		r = cg_enable_all(fd, where, !*rel, err);
 		if (r < 0)
 			return r;
 		if (!*c)
@@ -644,8 +657,6 @@ void bc_cg_free(bc_cgroup *cg)
 		return;
 	if (cg->dirfd >= 0)
 		close(cg->dirfd);
-	if (cg->lcg)
-		cgroup_free(&cg->lcg);
 	free(cg->rel);
 	free(cg->path);
 	free(cg);
@@ -654,7 +665,6 @@ void bc_cg_free(bc_cgroup *cg)
 static int cg_open_rel(const char *parent, const char *name, bc_cgroup **ret, vz_err *err)
 {
 	_cleanup_cgroup_ bc_cgroup *cg = calloc(1, sizeof(*cg));
-	_cleanup_free_ char *controllers = NULL;
 	int r;
 
 	if (!cg)
@@ -670,12 +680,6 @@ static int cg_open_rel(const char *parent, const char *name, bc_cgroup **ret, vz
 	if (r < 0)
 		return vz_fail(err, VZ_E_SYSTEM, -r, "cannot open the cgroup %s: %s", cg->path,
 			       strerror(-r));
-	r = cg_read_at(cg->dirfd, cg->path, "cgroup.controllers", &controllers, err);
-	if (r < 0)
-		return r;
-	r = cg_lcg_new(cg->rel, controllers, &cg->lcg, err);
-	if (r < 0)
-		return r;
 	*ret = cg;
 	cg = NULL;
 	return 0;
@@ -801,13 +805,21 @@ int bc_cg_nprocs(bc_cgroup *cg, vz_err *err)
 
 int bc_cg_attach(bc_cgroup *cg, pid_t pid, vz_err *err)
 {
+	_cleanup_free_ char *controllers = NULL;
+	_cleanup_lcg_ struct cgroup *lcg = NULL;
 	int r;
 
 	if (pid <= 0)
 		return vz_fail(err, VZ_E_SYSTEM, EINVAL, "cannot move pid %d into %s: not a process",
 			       (int)pid, cg->path);
+	r = cg_read_at(cg->dirfd, cg->path, "cgroup.controllers", &controllers, err);
+	if (r < 0)
+		return r;
+	r = cg_lcg_new(cg->rel, controllers, &lcg, err);
+	if (r < 0)
+		return r;
 	lcg_msg[0] = '\0';
-	r = cgroup_attach_task_pid(cg->lcg, pid);
+	r = cgroup_attach_task_pid(lcg, pid);
 	if (r == 0)
 		return 0;
 	r = lcg_errno(r);

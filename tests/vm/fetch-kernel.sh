@@ -23,7 +23,7 @@ say() { echo "fetch-kernel: $*" >&2; }
 for a in "$@"; do
 	case $a in
 	--refresh) refresh=1 ;;
-	-h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "unknown argument '$a' (see --help)" ;;
 	esac
 done
@@ -70,6 +70,16 @@ if [ $refresh -eq 0 ] && [ -L "$cache/kernel/current" ]; then
 		echo "$cur"
 		exit 0
 	fi
+fi
+
+# Two runs at once (two engineers, two guests) fetch once: the second waits here and
+# then finds the cache complete.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+if [ $refresh -eq 0 ] && [ -L "$cache/kernel/current" ] && kernel_complete "$(readlink -f "$cache/kernel/current")"; then
+	readlink -f "$cache/kernel/current"
+	exit 0
 fi
 
 for tool in apt-get apt-cache dpkg-deb depmod; do

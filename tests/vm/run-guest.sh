@@ -42,7 +42,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 
 die() { echo "run-guest: $*" >&2; exit 125; }
-usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; }
 
 timeout_s=${VZ_VM_TIMEOUT:-900}
 mem=${VZ_VM_MEM:-2048}
@@ -52,7 +52,7 @@ vzsize=${VZ_VM_VZSIZE:-4G}
 verbose=${VZ_VM_VERBOSE:-0}
 direct=${VZ_TEST_DIRECT:-0}
 hostname=vz-guest
-net_mode= net_addr= net_ip= mac=
+net_mode='' net_addr='' net_ip='' mac=''
 extra_env=() keep=()
 
 need_arg() { [ $# -ge 2 ] || die "option $1 needs a value (see --help)"; }
@@ -97,9 +97,9 @@ case $build in /*) ;; *) build=$PWD/$build ;; esac
 # The script's environment: nothing of the caller's leaks in but what is named here.
 job_env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 	TERM=dumb LANG=C.UTF-8 BUILD="$build" VZ_SRC="$src")
-while IFS='=' read -r name _; do
+for name in $(compgen -e); do
 	[[ $name == VZ_TEST_* ]] && job_env+=("$name=${!name}")
-done < <(env)
+done
 job_env+=(${extra_env[@]+"${extra_env[@]}"})
 
 # ---------------------------------------------------------------- direct mode
@@ -114,7 +114,6 @@ if [ "$direct" = 1 ]; then
 		die "--direct (VZ_TEST_DIRECT=1) needs a host with pure cgroup v2 at /sys/fs/cgroup; this host has cgroup v1 hierarchies (or no cgroup2 there), so the tests must run in the guest: drop --direct"
 	fi
 	[ "$(id -u)" -eq 0 ] || die "--direct needs root: the tests create cgroups"
-	cd "$PWD"
 	rc=0
 	timeout -k 10 "$timeout_s" env -i "${job_env[@]}" VZ_IN_GUEST=0 /bin/bash "$script" ${args[@]+"${args[@]}"} </dev/null || rc=$?
 	[ $rc -eq 124 ] && echo "run-guest: $script timed out after $timeout_s s (direct mode)" >&2
@@ -153,6 +152,7 @@ fi
 
 kdir=$("$here/fetch-kernel.sh") || die "no guest kernel (see the message above)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vz-vm.XXXXXX")
+# shellcheck disable=SC2317 # called through the trap
 cleanup() {
 	# qemu runs under timeout in a process group of its own, out of reach of ^C.
 	[ -s "$tmp/qemu.pid" ] && kill "$(cat "$tmp/qemu.pid")" 2>/dev/null
@@ -198,11 +198,13 @@ token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 # The unpacked kernel boots through its PVH entry, seconds faster under TCG.
 kernel=$kdir/vmlinuz
 [ -s "$kdir/vmlinux" ] && kernel=$kdir/vmlinux
+# shellcheck disable=SC2054 # commas belong to qemu's option syntax
 accel=(-accel tcg,thread=multi -cpu max)
 [ -w /dev/kvm ] && accel=(-accel kvm -cpu host)
 loglevel=4
 [ "$verbose" = 1 ] && loglevel=7
 
+# shellcheck disable=SC2054
 qemu_cmd=("$qemu" -nodefaults -no-user-config -machine q35 "${accel[@]}" -smp "$smp" -m "$mem"
 	-kernel "$kernel" -initrd "$tmp/initramfs.cpio"
 	-append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=$loglevel 8250.nr_uarts=1 vz.job=$tmp/job"
@@ -213,13 +215,22 @@ qemu_cmd=("$qemu" -nodefaults -no-user-config -machine q35 "${accel[@]}" -smp "$
 # One pass over the console: boot messages are kept aside (shown with --verbose or
 # when the guest fails), the job's lines go to stdout as they come.
 t0=$EPOCHREALTIME
-state=boot status= fail_reason= ready_at= guest_uptime= qemu_rc=
+state=boot status='' fail_reason='' ready_at='' guest_uptime='' qemu_rc=''
 : >"$tmp/console.log"
-exec 3< <(timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>"$tmp/qemu.err"; echo "QEMU-RC $? $token")
+run_qemu() { # set -e holds in here too: keep qemu's status for the marker
+	local rc=0
+	timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>"$tmp/qemu.err" || rc=$?
+	echo "QEMU-RC $rc $token"
+}
+exec 3< <(run_qemu)
 while IFS= read -r line <&3; do
 	line=${line%$'\r'}
+	# The marker ends the line when the console's last line had no newline.
 	case $line in
-	"QEMU-RC "*" $token") qemu_rc=${line#QEMU-RC }; qemu_rc=${qemu_rc%% *}; continue ;;
+	*"QEMU-RC "*" $token")
+		qemu_rc=${line##*QEMU-RC }; qemu_rc=${qemu_rc%% *}
+		line=${line%QEMU-RC *}
+		[ -n "$line" ] || continue ;;
 	esac
 	echo "$line" >>"$tmp/console.log"
 	case $state:$line in
@@ -229,9 +240,11 @@ while IFS= read -r line <&3; do
 		ready_at=$EPOCHREALTIME
 		continue ;;
 	*:GUEST-FAIL\ *) fail_reason=${line#GUEST-FAIL } ;;
-	job:"GUEST-EXIT "*" $token")
-		status=${line#GUEST-EXIT }; status=${status%% *}
-		state=done
+	job:*"GUEST-EXIT "*" $token")
+		# The job's last line may lack its newline: the marker then ends that line.
+		[ -n "${line%%GUEST-EXIT *}" ] && printf '%s\n' "${line%%GUEST-EXIT *}"
+		status=${line##*GUEST-EXIT }; status=${status%% *}
+		state=ended
 		continue ;;
 	esac
 	if [ "$state" = job ]; then

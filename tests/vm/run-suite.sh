@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; guest_opts+=(--timeout "$2"); shift 2 ;;
 	--direct) guest_opts+=(--direct); shift ;;
 	--verbose) guest_opts+=(--verbose); export VZ_TEST_VERBOSE=1; shift ;;
-	-h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) patterns+=("$1"); shift ;;
 	esac

@@ -68,7 +68,11 @@ mount_system() {
 	mnt debugfs debugfs /sys/kernel/debug nosuid,nodev,noexec
 	mnt tracefs tracefs /sys/kernel/tracing nosuid,nodev,noexec
 	mnt tmpfs tmpfs /tmp mode=1777,nosuid,nodev
-	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+	# What udev or systemd would have made.
+	[ -e /dev/fd ] || bb ln -s /proc/self/fd /dev/fd
+	[ -e /dev/stdin ] || bb ln -s /proc/self/fd/0 /dev/stdin
+	[ -e /dev/stdout ] || bb ln -s /proc/self/fd/1 /dev/stdout
+	[ -e /dev/stderr ] || bb ln -s /proc/self/fd/2 /dev/stderr
 }
 
 enable_controllers() {
@@ -83,9 +87,12 @@ enable_controllers() {
 # The host's /lib/modules is for the host's kernel: give the guest its own tree, so
 # modprobe (and the kernel's request_module) find every module by name.
 bind_modules() {
-	local src=$host${VZ_VM_MODULES:?} dst=/lib/modules/$(uname -r)
+	local src=$host${VZ_VM_MODULES:?} dst kver
+	read -r kver </proc/sys/kernel/osrelease
+	dst=/lib/modules/$kver
 	[ -d "$src" ] || fail "no module tree at $VZ_VM_MODULES"
-	{ [ -d "$dst" ] || bb mkdir -p "$dst"; } && bb mount --bind "$src" "$dst" || fail "cannot bind the module tree"
+	[ -d "$dst" ] || bb mkdir -p "$dst" || fail "cannot create $dst"
+	bb mount --bind "$src" "$dst" || fail "cannot bind the module tree on $dst"
 }
 
 mount_vz() {
@@ -127,8 +134,9 @@ setup_net() {
 	bb ip link set lo up || fail "cannot bring up lo"
 	[ -n "${VZ_VM_NET_IP:-}" ] || return 0
 	modprobe virtio_net || fail "cannot load virtio_net"
-	ip addr add "$VZ_VM_NET_IP" dev eth0 && ip link set eth0 up ||
+	if ! bb ip addr add "$VZ_VM_NET_IP" dev eth0 || ! bb ip link set eth0 up; then
 		fail "cannot configure eth0 with $VZ_VM_NET_IP"
+	fi
 }
 
 run_job() {
