@@ -1,4 +1,4 @@
-/* Replacing a file atomically (conf/atomic.h). */
+/* Replacing a file atomically (vz_write_file_atomic in conf/conf.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf/atomic.h"
+#include "conf/conf.h"
 
 /* Same bound as the kernel's ELOOP. */
 #define MAX_SYMLINK_HOPS 40

@@ -181,4 +181,12 @@ int vz_conf_render(const vz_conf *cf, char **ret, size_t *ret_len);
  * of memory. */
 char *vz_subst_veid(const char *value, const char *veid);
 
+/* Makes `path` hold exactly `data`, so that a reader (or a crash) sees either the old
+ * file or the new one, never a mix: symlinks are resolved first (a dangling one is
+ * followed to the file to create); the bytes go to `<real>.tmp.<pid>`, which is
+ * fsynced, given the old file's mode (0644 for a new file) and renamed over `<real>`;
+ * then the directory is fsynced.  For configs and any other state kept in files.
+ * Returns 0 or a negative errno; the temporary file never outlives a failure. */
+int vz_write_file_atomic(const char *path, const char *data, size_t len);
+
 #endif

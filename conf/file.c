@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf/atomic.h"
 #include "conf/conf.h"
 
 #define NO_SETTING ((size_t)-1)
