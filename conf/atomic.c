@@ -14,19 +14,6 @@
 #define MAX_SYMLINK_HOPS 40
 #define RENAME_ATTEMPTS 3
 
-static void freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define _cleanup_close_ __attribute__((cleanup(closep)))
-
 /* -errno, never 0: a failed call must not read as success even if errno was lost. */
 static int neg_errno(void)
 {

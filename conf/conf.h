@@ -16,6 +16,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------ errors */
 
@@ -95,6 +97,13 @@ typedef struct vz_warn {
 } vz_warn;
 
 void vz_warnf(const vz_warn *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Cleanup attributes shared by every module: a variable so declared is released
+ * when it goes out of scope, on every path. */
+static inline void vz_freep(void *p) { free(*(void **)p); }
+static inline void vz_closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(vz_freep)))
+#define _cleanup_close_ __attribute__((cleanup(vz_closep)))
 
 /* ------------------------------------------------------------ value syntax */
 
@@ -180,6 +189,10 @@ int vz_conf_render(const vz_conf *cf, char **ret, size_t *ret_len);
 /* Returns a new string with every `$VEID` (and `${VEID}`) replaced by veid; NULL when out
  * of memory. */
 char *vz_subst_veid(const char *value, const char *veid);
+
+/* Reads fd to its end into a new NUL-terminated buffer; 0 or a negative errno (a
+ * directory gives -EISDIR).  ret_len may be NULL. */
+int vz_read_fd(int fd, char **ret, size_t *ret_len);
 
 /* Makes `path` hold exactly `data`, so that a reader (or a crash) sees either the old
  * file or the new one, never a mix: symlinks are resolved first (a dangling one is

@@ -56,19 +56,6 @@ struct obuf {
 	size_t len, cap;
 };
 
-static void freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define _cleanup_close_ __attribute__((cleanup(closep)))
-
 /* Returns arr with room for `need` elements of `size` bytes (capacity *cap), or NULL
  * when out of memory, leaving arr and *cap as they were. */
 static void *grow_array(void *arr, size_t *cap, size_t need, size_t size)
@@ -427,17 +414,11 @@ int vz_conf_parse(const char *buf, size_t len, const char *origin, vz_conf **ret
 	return 0;
 }
 
-/* Reads all of fd into a new buffer (NUL-terminated for convenience). */
-static int read_all(int fd, char **ret, size_t *ret_len)
+int vz_read_fd(int fd, char **ret, size_t *ret_len)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0, cap = 0;
-	struct stat st;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
 	for (;;) {
 		ssize_t n;
 
@@ -454,7 +435,8 @@ static int read_all(int fd, char **ret, size_t *ret_len)
 	}
 	data[len] = '\0';
 	*ret = data;
-	*ret_len = len;
+	if (ret_len)
+		*ret_len = len;
 	data = NULL;
 	return 0;
 }
@@ -470,7 +452,7 @@ int vz_conf_load(const char *path, vz_conf **ret, const vz_warn *w, vz_err *err)
 		return vz_fail(err, VZ_E_NO_CTCONF, ENOENT, "Configuration file %s not found", path);
 	if (fd < 0)
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to open %s: %s", path, strerror(errno));
-	r = read_all(fd, &data, &len);
+	r = vz_read_fd(fd, &data, &len);
 	if (r < 0)
 		return vz_fail(err, r == -ENOMEM ? VZ_E_NOMEM : VZ_E_SYSTEM, -r,
 			       "Unable to read %s: %s", path, strerror(-r));

@@ -34,19 +34,6 @@ struct bc_cgroup {
 	int dirfd;          /* O_PATH fd of the cgroup directory */
 };
 
-static void freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define _cleanup_close_ __attribute__((cleanup(closep)))
-
 static void lcg_freep(struct cgroup **p)
 {
 	if (*p)
@@ -395,37 +382,12 @@ static int cg_fail_open(vz_err *err, int e, int dirfd, const char *verb, const c
 /* Reads a whole file; a trailing newline is dropped. */
 static int cg_read_fd(int fd, char **ret)
 {
-	size_t cap = 4096, len = 0;
-	_cleanup_free_ char *buf = malloc(cap);
+	size_t len;
+	int r = vz_read_fd(fd, ret, &len);
 
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 2) {
-			char *p = realloc(buf, cap * 2);
-
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	buf[len] = '\0';
-	*ret = buf;
-	buf = NULL;
-	return 0;
+	if (r == 0 && len > 0 && (*ret)[len - 1] == '\n')
+		(*ret)[len - 1] = '\0';
+	return r;
 }
 
 static int cg_read_at(int dirfd, const char *where, const char *file, char **ret, vz_err *err)

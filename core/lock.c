@@ -13,19 +13,6 @@
 
 #define LOCK_TRIES 3
 
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define _cleanup_close_ __attribute__((cleanup(closep)))
-
-static void freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-
 static int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[4096];

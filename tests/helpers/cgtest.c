@@ -28,12 +28,6 @@
 
 #include "core/bc.h"
 
-static void freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-
 static const char *prog = "cgtest";
 static int failures;
 
