@@ -101,6 +101,7 @@ struct vz_host {
 	char *confdir;       /* VE_CONFDIR, default /etc/vz/conf: CTID.conf, samples */
 	char *lockdir;       /* LOCKDIR, default /vz/lock */
 	char *dumpdir;       /* DUMPDIR, default /vz/dump */
+	char *rundir;        /* RUNDIR, default /var/run/vz: run state (init pids) */
 	char *templatedir;   /* TEMPLATE, default /vz/template (cache/ below it) */
 	char *ve_root;       /* VE_ROOT with $VEID unreplaced, default /vz/root/$VEID */
 	char *ve_private;    /* VE_PRIVATE, default /vz/private/$VEID */
@@ -266,5 +267,37 @@ int bc_parse_kernel_u64(const char *text, uint64_t *ret);
 
 /* Whether the CT runs: its cgroup exists and holds a process.  Reads only. */
 bool ct_is_running(const struct vz_host *host, const char *ctid);
+
+/* ------------------------------------------------------------- CT runtime */
+
+/* Where a CT's files are, from vz.conf layered under its CTID.conf (VE_ROOT,
+ * VE_PRIVATE with $VEID replaced).  Strings are malloc'd; free with ct_paths_free. */
+struct ct_paths {
+	char *conf;    /* <confdir>/<ctid>.conf */
+	char *root;    /* VE_ROOT: where the CT's root is mounted */
+	char *private; /* VE_PRIVATE: the CT's files */
+};
+int ct_paths_get(const struct vz_host *host, const vz_conf *ct_conf, const char *ctid,
+		 struct ct_paths *ret, vz_err *err);
+void ct_paths_free(struct ct_paths *p);
+
+/* `vzctl status`: CTID <id> exist|deleted mounted|unmounted running|down [suspended] */
+struct ct_state {
+	bool exist;     /* private area and config are there */
+	bool mounted;   /* the root area is mounted */
+	bool running;   /* the CT's init lives */
+	bool suspended; /* a dump file exists for a stopped CT */
+};
+int ct_state_get(const struct vz_host *host, const char *ctid, struct ct_state *ret, vz_err *err);
+
+/* Mounting the private area on the root area (a bind mount, as OpenVZ did on
+ * upstream kernels).  VZ_E_MOUNTED / VZ_E_NOT_MOUNTED when already so. */
+int ct_mount(const struct vz_host *host, const char *ctid, vz_err *err);
+int ct_umount(const struct vz_host *host, const char *ctid, vz_err *err);
+bool ct_is_mounted(const struct vz_host *host, const char *ctid);
+
+/* The pid (in the host's pid namespace) of the CT's init, from the run state;
+ * -ESRCH with VZ_E_NOT_RUNNING when the CT does not run. */
+int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err);
 
 #endif

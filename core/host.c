@@ -37,6 +37,7 @@ int vz_host_load(struct vz_host *ret, const vz_warn *w, vz_err *err)
 	    host_path(h.conf, "VE_CONFDIR", "/etc/vz/conf", &h.confdir) < 0 ||
 	    host_path(h.conf, "LOCKDIR", "/vz/lock", &h.lockdir) < 0 ||
 	    host_path(h.conf, "DUMPDIR", "/vz/dump", &h.dumpdir) < 0 ||
+	    host_path(h.conf, "RUNDIR", "/var/run/vz", &h.rundir) < 0 ||
 	    host_path(h.conf, "TEMPLATE", "/vz/template", &h.templatedir) < 0 ||
 	    host_path(h.conf, "VE_ROOT", "/vz/root/$VEID", &h.ve_root) < 0 ||
 	    host_path(h.conf, "VE_PRIVATE", "/vz/private/$VEID", &h.ve_private) < 0 ||
@@ -57,6 +58,7 @@ void vz_host_free(struct vz_host *host)
 	free(host->confdir);
 	free(host->lockdir);
 	free(host->dumpdir);
+	free(host->rundir);
 	free(host->templatedir);
 	free(host->ve_root);
 	free(host->ve_private);
