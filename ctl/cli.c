@@ -42,6 +42,7 @@ int cli_usage_error(const char *prog, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nRun '%s --help' for the usage.\n", prog);
+	/* "vzctl set" has no --help of its own: point at the tool's. */
+	fprintf(stderr, "\nRun '%.*s --help' for the usage.\n", (int)strcspn(prog, " "), prog);
 	return VZ_E_SYNTAX;
 }
