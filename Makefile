@@ -6,6 +6,7 @@
 #   make install    install what `make` built (PREFIX, DESTDIR); rebuilds nothing
 #   make deps       install every Debian package the project needs
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
+#   make template   build the busybox OS template into the template cache (TEMPLATE_OUT=FILE)
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -19,7 +20,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -I. -D_GNU_SOURCE
-LIBS_CORE = -lcgroup -lm
+LIBS_CORE = -lcgroup -lcap -lm
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
@@ -111,10 +112,16 @@ fuzz: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$corpus tests/fuzz/seeds/$$name 2>&1 | tail -n 3; \
 	done
 
+# The busybox OS template, into <TEMPLATE>/cache/busybox.tar.gz (TEMPLATE from $VZ_CONF or
+# /etc/vz/vz.conf); TEMPLATE_OUT=FILE writes it elsewhere.
+template:
+	bash scripts/vztmpl-busybox $(if $(TEMPLATE_OUT),-o $(TEMPLATE_OUT))
+
 install:
 	@for t in $(TOOL_BINS); do [ -x $$t ] || { echo "install: $$t is not built; run 'make' first" >&2; exit 1; }; done
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/vz/conf
 	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 0755 scripts/vztmpl-busybox $(DESTDIR)$(SBINDIR)/
 	install -m 0644 conf/samples/*.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf"; \

@@ -69,6 +69,7 @@ enum vz_exit {
 	VZ_E_APPLY_CONFIG = 109,  /* cannot apply config */
 	VZ_E_TEMPLATE_NOT_FOUND = 91,
 	VZ_E_CT_NAME = 131,
+	VZ_E_WAIT_FAILED = 133,  /* start --wait gave up */
 	VZ_E_CONFIG_SAVE = 139,
 };
 

@@ -243,6 +243,9 @@ int bc_cg_open(const struct vz_host *host, const char *name, bc_cgroup **ret, vz
 void bc_cg_free(bc_cgroup *cg);
 static inline void bc_cg_freep(bc_cgroup **p) { bc_cg_free(*p); }
 #define _cleanup_cgroup_ __attribute__((cleanup(bc_cg_freep)))
+/* The O_PATH fd of the cgroup's directory (owned by the handle), for clone3's
+ * CLONE_INTO_CGROUP. */
+int bc_cg_dirfd(const bc_cgroup *cg);
 
 /* Writes one file ("pids.max", "memory.max"). The message names the file, the value
  * and, for a missing file, the controller that is not enabled. */
@@ -291,7 +294,15 @@ struct ct_state {
 int ct_state_get(const struct vz_host *host, const char *ctid, struct ct_state *ret, vz_err *err);
 
 /* Mounting the private area on the root area (a bind mount, as OpenVZ did on
- * upstream kernels).  VZ_E_MOUNTED / VZ_E_NOT_MOUNTED when already so. */
+ * upstream kernels).  VZ_E_MOUNTED / VZ_E_NOT_MOUNTED when already so.
+ * (core/ct.c) The mount is private (nothing propagates either way) and made between
+ * directory fds.  mount runs the action scripts <confdir>/vps.premount,
+ * <ctid>.premount, then vps.mount, <ctid>.mount; umount runs vps.umount, <ctid>.umount,
+ * then vps.postumount, <ctid>.postumount (VEID and VE_CONFFILE set; a failure is
+ * VZ_E_ACTION_SCRIPT, and a failed mount script takes the mount back).  mount: 43 no
+ * private area, 49/50 mkdir or mount failed.  umount: 32 running, 51 busy; it also
+ * unmounts whatever is still mounted below the root area.  Mounted means a mount on
+ * exactly the resolved VE_ROOT in /proc/self/mountinfo. */
 int ct_mount(const struct vz_host *host, const char *ctid, vz_err *err);
 int ct_umount(const struct vz_host *host, const char *ctid, vz_err *err);
 bool ct_is_mounted(const struct vz_host *host, const char *ctid);
@@ -299,5 +310,97 @@ bool ct_is_mounted(const struct vz_host *host, const char *ctid);
 /* The pid (in the host's pid namespace) of the CT's init, from the run state;
  * -ESRCH with VZ_E_NOT_RUNNING when the CT does not run. */
 int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err);
+
+/* Starting and stopping (core/runtime.c).  The caller holds the CT's lock. */
+struct ct_run_opts {
+	bool wait;          /* start: return once init has run its start script */
+	bool fast;          /* stop: skip asking init, kill at once */
+	long timeout;       /* seconds; < 0: STOP_TIMEOUT of the config (120), for --wait too */
+	const vz_warn *note; /* progress ("Container is mounted", "Container was stopped"), may be NULL */
+};
+/* Mounts the root area when needed, creates the CT's cgroup and starts /sbin/init in it
+ * in new pid, mount, uts, ipc, net and cgroup namespaces, pivoted into the root area,
+ * with the capability bounding set of ct_cap_bound(); returns once init runs and
+ * <RUNDIR>/<ctid>.pid names it.  Errors: 32 running, 43 no private area, 47 no
+ * /sbin/init or /bin/sh, 133 --wait timed out; a failure leaves no process, cgroup
+ * or mount that this start made. */
+int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+	     vz_err *err);
+/* Asks init to power off (SIGUSR2) unless fast, kills what is left after the timeout
+ * through cgroup.kill, removes the cgroup and the run state and unmounts the root area.
+ * Leftovers of a CT whose init died are cleaned, then 31 (not running) is returned. */
+int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+	    vz_err *err);
+
+/* The capability bounding set of a CT, as a mask of 1 << CAP_*: OpenVZ's default
+ * (no sys_module, sys_rawio, sys_time, sys_boot, sys_pacct, mknod, sys_admin, ...; see
+ * core/runtime.c) changed by the CAPABILITY items `name:on|off[,…]` (lower-case
+ * capability names, also `ve_admin` = sys_admin + net_admin; `setveid` is accepted and
+ * means nothing here).  Pure: VZ_E_VALUE names a bad item; *mask is untouched then. */
+uint64_t ct_cap_default(void);
+int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err);
+/* The set for a CT: the default changed by CAPABILITY of vz.conf, then of CTID.conf. */
+int ct_cap_bound(const vz_conf *global, const vz_conf *ct, uint64_t *ret, vz_err *err);
+/* Lets the cgroup's processes use only the CT's devices (null, zero, full, random,
+ * urandom, tty, console, ptmx, pts/N; no block device), through a cgroup device BPF
+ * program (cgroup v2 has no devices files); core/devices.c. */
+int ct_dev_limit(bc_cgroup *cg, vz_err *err);
+
+/* Getting in (core/exec.c): a process that joins every namespace of the CT's init, the
+ * CT's cgroup (clone3 CLONE_INTO_CGROUP where the kernel has it), its root and its
+ * capability bounding set, with no host fd but 0..2 and a clean environment, then
+ * executes a program resolved inside the CT (never a host binary). */
+struct ct_exec_opts {
+	char *const *argv; /* argv[0] looked up in the CT's PATH; NULL: the user's shell
+			    * (/bin/bash if the CT has it, else /bin/sh) as a login shell */
+	const char *term;  /* TERM to pass on (when sane), NULL for none */
+	bool pty;          /* a pty of the CT's own devpts becomes the command's terminal */
+	unsigned short rows, cols; /* with pty: its size (0: leave the default) */
+	int fds[3];        /* what the command gets as 0, 1, 2 (without pty) */
+};
+struct ct_exec_proc {
+	pid_t pid;      /* the host-side helper; its exit status is the command's */
+	int pty_master; /* with pty: the master side, owned by the caller; else -1 */
+};
+/* Returns once the command runs (or failed to start: VZ_E_SYSTEM with the step that
+ * failed; VZ_E_NOT_RUNNING when the CT does not run). */
+int ct_exec_start(const struct vz_host *host, const char *ctid, const struct ct_exec_opts *o,
+		  struct ct_exec_proc *ret, vz_err *err);
+/* Waits for the command: *ret_status is its exit code, or 128 + the signal that
+ * killed it.  SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to the helper reach the
+ * command. */
+int ct_exec_wait(struct ct_exec_proc *p, int *ret_status, vz_err *err);
+/* The words joined with single spaces, as vzctl hands `exec CT cmd…` to /bin/sh -c;
+ * NULL when out of memory. */
+char *ct_exec_join(int argc, char *const argv[]);
+/* The environment of a command run in the CT: PATH, HOME=/root and TERM when term is
+ * a plain terminal name; one malloc'd block (vector and strings), NULL on ENOMEM. */
+char **ct_exec_env(const char *term);
+/* The CapBnd mask from the text of /proc/<pid>/status; -ENOENT when absent. */
+int ct_parse_capbnd(const char *status, uint64_t *ret);
+
+/* `vzctl create`: what the command line gave; NULL takes the default. */
+struct ct_create_opts {
+	const char *ostemplate; /* <TEMPLATE>/cache/<name>.tar.*; NULL: DEF_OSTEMPLATE of vz.conf */
+	const char *config;     /* sample ve-<config>.conf-sample; NULL: CONFIGFILE of vz.conf */
+	const char *private;    /* VE_PRIVATE for this CT ($VEID allowed); NULL: vz.conf's */
+	const char *root;       /* VE_ROOT for this CT; NULL: vz.conf's */
+	const char *hostname;   /* HOSTNAME, NULL: none */
+	const char *name;       /* NAME, NULL: none */
+	const vz_warn *note;    /* progress ("Creating container private area (NAME)"), may be NULL */
+};
+
+/* Unpacks the template into the private area and writes CTID.conf from the sample (its
+ * lines kept; OSTEMPLATE, ORIGIN_SAMPLE and the options given set).  Errors: 44 the
+ * private area exists, 91 no template, 29 no template named, 82 no sample or the config
+ * already exists, 48 unpacking failed, 131 name taken.  A failure leaves neither a
+ * private area nor a config. */
+int ct_create(const struct vz_host *host, const char *ctid, const struct ct_create_opts *opts,
+	      vz_err *err);
+/* Removes a CT that is not running (VZ_E_RUNNING): unmounts it (running the umount
+ * action scripts), removes the private area and the root directory, and renames
+ * CTID.conf to CTID.conf.destroyed.  note gets "Destroying container private area: P"
+ * and warnings.  A CT with neither private area nor config is VZ_E_NO_PRIVATE. */
+int ct_destroy(const struct vz_host *host, const char *ctid, const vz_warn *note, vz_err *err);
 
 #endif

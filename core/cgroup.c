@@ -647,38 +647,35 @@ static int cg_open_rel(const char *parent, const char *name, bc_cgroup **ret, vz
 	return 0;
 }
 
+/* The checks every entry point makes, in this order: a bad name never reaches the
+ * filesystem, and libcgroup is started only for a name that could be used. */
+static int cg_begin(const struct vz_host *host, const char *name, char **ret_parent, vz_err *err)
+{
+	int r = cg_check_name(name, err);
+
+	if (r == 0)
+		r = cg_parent_of(host, ret_parent, err);
+	if (r == 0 && (r = cg_ready(err)) < 0) {
+		free(*ret_parent);
+		*ret_parent = NULL;
+	}
+	return r;
+}
+
 int bc_cg_open(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err)
 {
 	_cleanup_free_ char *parent = NULL;
-	int r;
+	int r = cg_begin(host, name, &parent, err);
 
-	/* Names are checked before libcgroup is even started: a bad one never reaches
-	 * the filesystem. */
-	r = cg_check_name(name, err);
-	if (r < 0)
-		return r;
-	r = cg_parent_of(host, &parent, err);
-	if (r < 0)
-		return r;
-	r = cg_ready(err);
-	if (r < 0)
-		return r;
-	return cg_open_rel(parent, name, ret, err);
+	return r < 0 ? r : cg_open_rel(parent, name, ret, err);
 }
 
 int bc_cg_create(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err)
 {
 	_cleanup_free_ char *parent = NULL, *rel = NULL, *where = NULL;
 	_cleanup_close_ int pfd = -1;
-	int r;
+	int r = cg_begin(host, name, &parent, err);
 
-	r = cg_check_name(name, err);
-	if (r < 0)
-		return r;
-	r = cg_parent_of(host, &parent, err);
-	if (r < 0)
-		return r;
-	r = cg_ready(err);
 	if (r < 0)
 		return r;
 	r = cg_prepare_parent(parent, &pfd, err);
@@ -695,6 +692,11 @@ int bc_cg_create(const struct vz_host *host, const char *name, bc_cgroup **ret, 
 }
 
 /* ------------------------------------------------------------- files */
+
+int bc_cg_dirfd(const bc_cgroup *cg)
+{
+	return cg->dirfd;
+}
 
 int bc_cg_write(bc_cgroup *cg, const char *file, const char *value, vz_err *err)
 {

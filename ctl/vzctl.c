@@ -14,6 +14,19 @@ struct command {
 
 static const struct command commands[] = {
 	{ "set", vzctl_set },
+	{ "create", vzctl_create },
+	{ "destroy", vzctl_destroy },
+	{ "delete", vzctl_destroy },
+	{ "mount", vzctl_mount },
+	{ "umount", vzctl_umount },
+	{ "status", vzctl_status },
+	{ "start", vzctl_start },
+	{ "stop", vzctl_stop },
+	{ "restart", vzctl_restart },
+	{ "exec", vzctl_exec },
+	{ "exec2", vzctl_exec2 },
+	{ "runscript", vzctl_runscript },
+	{ "enter", vzctl_enter },
 };
 
 static void usage(FILE *f)
@@ -34,6 +47,16 @@ static void usage(FILE *f)
 		"      numsiginfo (-i), tcpsndbuf, tcprcvbuf (-b), othersockbuf, dgramrcvbuf,\n"
 		"      numothersock, dcachesize (-x), numfile (-n), numiptent (-e),\n"
 		"      avnumproc, swappages\n"
+		"  create CTID [--ostemplate NAME] [--config SAMPLE] [--private PATH]\n"
+		"      [--root PATH] [--hostname NAME] [--name NAME]\n"
+		"  destroy | delete CTID\n"
+		"  mount | umount | status CTID\n"
+		"  start CTID [--wait] [--force]\n"
+		"  stop CTID [--fast]\n"
+		"  restart CTID\n"
+		"  exec | exec2 CTID COMMAND [ARG ...] | -   (exec: 8 when it fails; exec2: its status)\n"
+		"  runscript CTID SCRIPT\n"
+		"  enter CTID [--exec COMMAND [ARG ...]]\n"
 		"\n"
 		"Values: N or BARRIER:LIMIT; suffixes K M G T (x1024), P (pages), B (bytes);\n"
 		"'unlimited'.  The global config is /etc/vz/vz.conf, or $VZ_CONF.\n");

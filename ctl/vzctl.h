@@ -16,5 +16,21 @@ struct vzctl_ctx {
 
 /* `vzctl set CTID [options]`: argv[0] is "set"; returns the exit code. */
 int vzctl_set(struct vzctl_ctx *ctx, int argc, char **argv);
+/* ctl/vzctl-create.c: create, destroy|delete. */
+int vzctl_create(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_destroy(struct vzctl_ctx *ctx, int argc, char **argv);
+/* ctl/vzctl-mount.c: mount, umount, status. */
+int vzctl_mount(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_umount(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_status(struct vzctl_ctx *ctx, int argc, char **argv);
+/* ctl/vzctl-start.c: start, stop, restart. */
+int vzctl_start(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_stop(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_restart(struct vzctl_ctx *ctx, int argc, char **argv);
+/* ctl/vzctl-exec.c: exec, exec2, runscript, enter (no lock, as vzctl). */
+int vzctl_exec(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_exec2(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_runscript(struct vzctl_ctx *ctx, int argc, char **argv);
+int vzctl_enter(struct vzctl_ctx *ctx, int argc, char **argv);
 
 #endif

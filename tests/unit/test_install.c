@@ -47,6 +47,7 @@ Test(install, installs_tools_samples_and_a_default_vz_conf, .timeout = 120)
 	cr_expect_eq(before.st_mtime, after.st_mtime, "the built tool was rebuilt");
 	cr_expect(exists(dest, "usr/sbin/vzctl"));
 	cr_expect(exists(dest, "usr/sbin/vzcfgvalidate"));
+	cr_expect(exists(dest, "usr/sbin/vztmpl-busybox"));
 	cr_expect(exists(dest, "etc/vz/vz.conf"));
 	cr_expect(exists(dest, "etc/vz/conf/ve-basic.conf-sample"));
 	cr_expect(exists(dest, "etc/vz/conf/ve-vswap-256m.conf-sample"));

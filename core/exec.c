@@ -1,0 +1,715 @@
+/* Getting into a running CT (core/bc.h, "CT runtime"): what `vzctl exec`, `exec2`,
+ * `runscript` and `enter` run on.
+ *
+ * Three processes take part.  The caller (vzctl) opens what it needs of the CT's init
+ * (a pidfd, /proc/<pid>, its root) and starts a helper straight into the CT's cgroup
+ * with clone3(CLONE_INTO_CGROUP): the move happens while the helper is still in the
+ * host's cgroup namespace, where the kernel allows it, and the command can never run
+ * for an instant outside the CT's limits.  The helper makes itself undumpable (it holds
+ * host fds, and nothing in the CT may ptrace it or open its /proc files), joins every
+ * namespace of the init in one setns() on the pidfd, takes the init's root, and forks:
+ * only a child of a setns(CLONE_NEWPID) caller is inside the pid namespace.  That child
+ * takes the init's capability bounding set, closes every fd but 0..2, clears its
+ * environment and executes the command looked up in the CT's own PATH: a host binary
+ * is never executed in the CT, so /proc/self/exe of anything there is the CT's file
+ * (the runc /proc/self/exe overwrite, CVE-2019-5736, needs a host binary in the CT).
+ *
+ * Errors of the helper and the child come back over a SOCK_SEQPACKET socket as
+ * (step, errno) records; the child's end is close-on-exec, so end-of-file on it means
+ * the command runs.  The pty master (enter) comes back over the same socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/bc.h"
+
+extern char **environ;
+
+#define EXEC_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define EXEC_HOME "HOME=/root"
+#define EXEC_TERM_MAX 64
+#define EXEC_FAILED 127 /* the helper's status when it reported a failure */
+
+/* What failed, reported by the helper or the child. */
+enum exec_step {
+	STEP_PTY_MASTER = 1, /* not a failure: carries the master fd */
+	STEP_CGROUP,
+	STEP_SETNS,
+	STEP_ROOT,
+	STEP_PTY,
+	STEP_FORK,
+	STEP_TTY,
+	STEP_FDS,
+	STEP_CAPS,
+	STEP_EXEC,
+};
+
+struct exec_report {
+	int step;
+	int err;
+};
+
+/* Everything the helper and the child need, prepared by the caller: after clone3 they
+ * only make system calls. */
+struct exec_ctx {
+	const struct ct_exec_opts *o;
+	bc_cgroup *cg;
+	bool in_cgroup;    /* clone3 put the helper there already */
+	int pidfd, procfd, rootfd;
+	int nsflags;
+	uint64_t capbnd;
+	char **env;
+	int sock;          /* the helper's and child's end of the report socket */
+};
+
+/* ------------------------------------------------------------ pure parts */
+
+char *ct_exec_join(int argc, char *const argv[])
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	p = s;
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (i > 0)
+			*p++ = ' ';
+		memcpy(p, argv[i], n);
+		p += n;
+	}
+	*p = '\0';
+	return s;
+}
+
+/* A terminal name as terminfo spells them ("xterm-256color", "screen.xterm"); anything
+ * else (empty, long, control characters) is not passed into the CT. */
+static bool term_sane(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+
+	if (n == 0 || n > EXEC_TERM_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_' || c == '+'))
+			return false;
+	}
+	return true;
+}
+
+char **ct_exec_env(const char *term)
+{
+	const char *vars[3] = { EXEC_PATH, EXEC_HOME, NULL };
+	size_t n = 2, strings = sizeof(EXEC_PATH) + sizeof(EXEC_HOME);
+	char **env;
+	char *p;
+
+	if (term_sane(term))
+		strings += strlen("TERM=") + strlen(term) + 1;
+	env = malloc(4 * sizeof(char *) + strings);
+	if (!env)
+		return NULL;
+	p = (char *)(env + 4);
+	for (size_t i = 0; i < n; i++) {
+		env[i] = p;
+		p = stpcpy(p, vars[i]) + 1;
+	}
+	if (term_sane(term)) {
+		env[n++] = p;
+		p = stpcpy(stpcpy(p, "TERM="), term) + 1;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+int ct_parse_capbnd(const char *status, uint64_t *ret)
+{
+	const char *line = status;
+
+	while (line && *line) {
+		if (strncmp(line, "CapBnd:", 7) == 0) {
+			const char *p = line + 7;
+			uint64_t v = 0;
+			int digits = 0;
+
+			p += strspn(p, " \t");
+			for (; digits < 16; p++, digits++) {
+				int d;
+
+				if (*p >= '0' && *p <= '9')
+					d = *p - '0';
+				else if (*p >= 'a' && *p <= 'f')
+					d = *p - 'a' + 10;
+				else
+					break;
+				v = v << 4 | (uint64_t)d;
+			}
+			if (digits == 0 || (*p != '\n' && *p != '\0'))
+				return -EINVAL;
+			*ret = v;
+			return 0;
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+/* ------------------------------------------------------ helper and child */
+
+static void report(int sock, int step, int e)
+{
+	struct exec_report r = { step, e };
+
+	(void)!send(sock, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
+__attribute__((noreturn))
+static void report_exit(int sock, int step, int e)
+{
+	report(sock, step, e);
+	_exit(EXEC_FAILED);
+}
+
+static int send_fd(int sock, int fd)
+{
+	struct exec_report r = { STEP_PTY_MASTER, 0 };
+	struct iovec iov = { &r, sizeof(r) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static const struct {
+	int flag;
+	const char *name;
+} ns_files[] = {
+	/* The user namespace first: it gives the capabilities to join the others. */
+	{ CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" },       { CLONE_NEWUTS, "uts" },
+	{ CLONE_NEWNET, "net" },   { CLONE_NEWPID, "pid" },       { CLONE_NEWCGROUP, "cgroup" },
+	{ CLONE_NEWNS, "mnt" },
+};
+
+/* Kernels before 5.8 take no pidfd in setns(): one namespace file at a time. */
+static int join_by_files(int procfd, int flags)
+{
+	for (size_t i = 0; i < sizeof(ns_files) / sizeof(ns_files[0]); i++) {
+		char path[32];
+		int fd, r;
+
+		if (!(flags & ns_files[i].flag))
+			continue;
+		snprintf(path, sizeof(path), "ns/%s", ns_files[i].name);
+		fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = setns(fd, ns_files[i].flag);
+		close(fd);
+		if (r < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int join_namespaces(const struct exec_ctx *x)
+{
+	if (setns(x->pidfd, x->nsflags) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	return join_by_files(x->procfd, x->nsflags);
+}
+
+/* fds may name 0..2 in any order ({1, 0, 2}): each is copied above 2 first. */
+static int install_fds(const int fds[3])
+{
+	int tmp[3];
+
+	for (int i = 0; i < 3; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (tmp[i] < 0)
+			return -errno;
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(tmp[i], i) < 0)
+			return -errno;
+	return 0;
+}
+
+/* The pty slave from the master, without a path lookup in the CT's /dev/pts (which the
+ * CT controls), as the command's controlling terminal. */
+static int install_pty(int master)
+{
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int fds[3];
+
+	if (slave < 0)
+		return -errno;
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return -errno;
+	fds[0] = fds[1] = fds[2] = slave;
+	return install_fds(fds);
+}
+
+static int drop_bounding_set(uint64_t keep)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		/* EINVAL: past the kernel's last capability. */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Only the report socket survives until the exec, which closes it. */
+static int close_host_fds(int keep)
+{
+	if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) < 0)
+		return -errno;
+	if (close_range((unsigned)keep + 1, ~0U, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void reset_signals(const sigset_t *mask)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+}
+
+/* The shell of `enter`: bash when the CT has it, as a login shell ("-bash"). */
+__attribute__((noreturn))
+static void exec_shell(const struct exec_ctx *x)
+{
+	bool bash = access("/bin/bash", X_OK) == 0;
+	char *argv[] = { bash ? "-bash" : "-sh", NULL };
+
+	execve(bash ? "/bin/bash" : "/bin/sh", argv, x->env);
+	report_exit(x->sock, STEP_EXEC, errno);
+}
+
+/* Inside every namespace and the CT's root: the process that becomes the command. */
+__attribute__((noreturn))
+static void child_main(const struct exec_ctx *x, int master, const sigset_t *mask)
+{
+	int r;
+
+	/* A session of its own: the host's terminal must not be the command's
+	 * controlling terminal (TIOCSTI on /dev/tty would type into the host shell). */
+	if (setsid() < 0)
+		report_exit(x->sock, STEP_TTY, errno);
+	r = master >= 0 ? install_pty(master) : install_fds(x->o->fds);
+	if (r < 0)
+		report_exit(x->sock, master >= 0 ? STEP_TTY : STEP_FDS, -r);
+	r = drop_bounding_set(x->capbnd);
+	if (r < 0)
+		report_exit(x->sock, STEP_CAPS, -r);
+	r = close_host_fds(x->sock);
+	if (r < 0)
+		report_exit(x->sock, STEP_FDS, -r);
+	reset_signals(mask);
+	if (!x->o->argv)
+		exec_shell(x);
+	/* execvp() looks PATH up in environ: the CT's, after the chroot. */
+	environ = x->env;
+	execvp(x->o->argv[0], x->o->argv);
+	report_exit(x->sock, STEP_EXEC, errno);
+}
+
+static volatile sig_atomic_t child_pid;
+
+/* To the command's whole process group (it leads a session of its own): a `sh -c`
+ * that forked its command must not leave that command running. */
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(-child_pid, sig);
+}
+
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+
+/* The helper's last job: wait for the command and exit with its status. */
+__attribute__((noreturn))
+static void helper_wait(pid_t pid, const sigset_t *mask)
+{
+	struct sigaction sa = { .sa_handler = forward_signal };
+	int st;
+
+	child_pid = pid;
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(EXEC_FAILED);
+	if (WIFSIGNALED(st))
+		_exit(128 + WTERMSIG(st));
+	_exit(WEXITSTATUS(st));
+}
+
+static int open_pty_master(const struct exec_ctx *x)
+{
+	/* The CT's /dev/ptmx, after the chroot: a pty of the CT's own devpts instance. */
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (master < 0)
+		return -errno;
+	if (unlockpt(master) < 0) {
+		int e = errno;
+
+		close(master);
+		return -e;
+	}
+	if (x->o->rows && x->o->cols) {
+		struct winsize ws = { .ws_row = x->o->rows, .ws_col = x->o->cols };
+
+		ioctl(master, TIOCSWINSZ, &ws);
+	}
+	return master;
+}
+
+__attribute__((noreturn))
+static void helper_main(const struct exec_ctx *x)
+{
+	sigset_t block, old;
+	int master = -1, r;
+	pid_t pid;
+
+	/* Before anything of the CT is joined: this process holds host fds. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!x->in_cgroup) {
+		r = bc_cg_attach(x->cg, getpid(), NULL);
+		if (r < 0)
+			report_exit(x->sock, STEP_CGROUP, -r);
+	}
+	r = join_namespaces(x);
+	if (r < 0)
+		report_exit(x->sock, STEP_SETNS, -r);
+	if (fchdir(x->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		report_exit(x->sock, STEP_ROOT, errno);
+	if (x->o->pty) {
+		master = open_pty_master(x);
+		if (master < 0)
+			report_exit(x->sock, STEP_PTY, -master);
+		r = send_fd(x->sock, master);
+		if (r < 0)
+			report_exit(x->sock, STEP_PTY, -r);
+	}
+	/* Forwarded signals wait until the handlers are there (the child resets them). */
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid < 0)
+		report_exit(x->sock, STEP_FORK, errno);
+	if (pid == 0)
+		child_main(x, master, &old);
+	close_range(3, ~0U, 0);
+	helper_wait(pid, &old);
+}
+
+/* ------------------------------------------------------------ the caller */
+
+static void closefd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int not_running(vz_err *err, const char *ctid)
+{
+	return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running (CT %s): start it "
+		       "with 'vzctl start %s'", ctid, ctid);
+}
+
+/* The init as a pidfd and its /proc directory, proven to be the CT's init: ct_init_pid
+ * checked the pid again after both were opened, and the pidfd's process was still alive
+ * after that check, so no reused pid was looked at in between. */
+static int open_init(const struct vz_host *host, pid_t pid, const char *ctid,
+		     struct exec_ctx *x, vz_err *err)
+{
+	pid_t again = 0;
+	char path[32];
+
+	x->pidfd = pidfd_open(pid, 0);
+	if (x->pidfd < 0 && errno == ESRCH)
+		return not_running(err, ctid);
+	if (x->pidfd < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "cannot open the init (pid %d) of CT %s: %s",
+			       (int)pid, ctid, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	x->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->procfd < 0 || ct_init_pid(host, ctid, &again, NULL) < 0 || again != pid ||
+	    pidfd_send_signal(x->pidfd, 0, NULL, 0) < 0)
+		return not_running(err, ctid);
+	x->rootfd = openat(x->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->rootfd < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "cannot open the root of CT %s (%s/root): %s",
+			       ctid, path, strerror(errno));
+	return 0;
+}
+
+static bool same_ns(int procfd, const char *name)
+{
+	char mine[32], theirs[32];
+	struct stat a, b;
+
+	snprintf(mine, sizeof(mine), "/proc/self/ns/%s", name);
+	snprintf(theirs, sizeof(theirs), "ns/%s", name);
+	return stat(mine, &a) == 0 && fstatat(procfd, theirs, &b, 0) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/* Every namespace of the init; its user namespace only when it has one of its own
+ * (joining one's own user namespace is EINVAL). */
+static int ns_flags(int procfd)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		    CLONE_NEWCGROUP;
+
+	if (!same_ns(procfd, "user"))
+		flags |= CLONE_NEWUSER;
+	return flags;
+}
+
+static int read_capbnd(struct exec_ctx *x, const char *ctid, vz_err *err)
+{
+	_cleanup_close_ int fd = openat(x->procfd, "status", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+
+	if (fd < 0 || vz_read_fd(fd, &text, NULL) < 0 || ct_parse_capbnd(text, &x->capbnd) < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno ? errno : EIO,
+			       "cannot read the capability bounding set of CT %s's init", ctid);
+	return 0;
+}
+
+static pid_t clone_into_cgroup(int cgfd)
+{
+	struct clone_args args = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgfd,
+	};
+
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* clone3 into the cgroup; a kernel without it (before 5.7) gets a fork and the helper
+ * moves itself before joining anything. */
+static pid_t start_helper(struct exec_ctx *x, int *ret_errno)
+{
+	pid_t pid = clone_into_cgroup(bc_cg_dirfd(x->cg));
+
+	if (pid >= 0) {
+		x->in_cgroup = true;
+	} else if (errno == ENOSYS || errno == E2BIG || errno == EINVAL) {
+		x->in_cgroup = false;
+		pid = fork();
+	}
+	if (pid < 0)
+		*ret_errno = errno;
+	if (pid == 0)
+		helper_main(x);
+	return pid;
+}
+
+static const char *step_text(int step)
+{
+	switch (step) {
+	case STEP_CGROUP: return "cannot move into the CT's cgroup";
+	case STEP_SETNS: return "cannot join the CT's namespaces";
+	case STEP_ROOT: return "cannot change into the CT's root";
+	case STEP_PTY: return "cannot open a pty of the CT (its /dev/ptmx and devpts; numpty)";
+	case STEP_FORK: return "cannot fork inside the CT (numproc reached?)";
+	case STEP_TTY: return "cannot give the command its terminal";
+	case STEP_FDS: return "cannot set up the command's files";
+	case STEP_CAPS: return "cannot apply the CT's capability bounding set";
+	default: return "cannot start the command";
+	}
+}
+
+static int recv_report(int sock, struct exec_report *r, int *ret_fd)
+{
+	struct iovec iov = { r, sizeof(*r) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+			if (*ret_fd >= 0)
+				close(fd);
+			else
+				*ret_fd = fd;
+		}
+	return n == sizeof(*r) ? 1 : -EPROTO;
+}
+
+/* Reads the reports until the command runs (end of file): the first failure wins. */
+static int collect(int sock, const char *ctid, const struct ct_exec_opts *o, int *ret_master,
+		   vz_err *err)
+{
+	struct exec_report r, fail = { 0, 0 };
+	int n;
+
+	while ((n = recv_report(sock, &r, ret_master)) > 0)
+		if (r.step != STEP_PTY_MASTER && !fail.step)
+			fail = r;
+	if (fail.step == STEP_EXEC)
+		return vz_fail(err, VZ_E_SYSTEM, fail.err, "cannot execute %s in CT %s: %s%s",
+			       o->argv ? o->argv[0] : "/bin/sh", ctid, strerror(fail.err),
+			       fail.err == ENOENT ? " (no such program in the CT)" : "");
+	if (fail.step)
+		return vz_fail(err, fail.step == STEP_FORK && fail.err == EAGAIN ? VZ_E_RESOURCE
+										 : VZ_E_SYSTEM,
+			       fail.err, "%s %s: %s", step_text(fail.step), ctid, strerror(fail.err));
+	if (n < 0)
+		return vz_fail(err, VZ_E_SYSTEM, -n, "lost the helper entering CT %s", ctid);
+	if (o->pty && *ret_master < 0)
+		return vz_fail(err, VZ_E_SYSTEM, EIO, "no pty came back from CT %s", ctid);
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void exec_ctx_close(struct exec_ctx *x)
+{
+	closefd(&x->pidfd);
+	closefd(&x->procfd);
+	closefd(&x->rootfd);
+	closefd(&x->sock);
+	bc_cg_free(x->cg);
+	x->cg = NULL;
+	free(x->env);
+	x->env = NULL;
+}
+
+static int prepare(const struct vz_host *host, const char *ctid, struct exec_ctx *x,
+		   vz_err *err)
+{
+	pid_t pid;
+	int r;
+
+	r = ct_init_pid(host, ctid, &pid, err);
+	if (r < 0)
+		return r;
+	r = open_init(host, pid, ctid, x, err);
+	if (r < 0)
+		return r;
+	x->nsflags = ns_flags(x->procfd);
+	r = read_capbnd(x, ctid, err);
+	if (r < 0)
+		return r;
+	r = bc_cg_open(host, ctid, &x->cg, err);
+	if (r < 0)
+		return r;
+	x->env = ct_exec_env(x->o->term);
+	if (!x->env)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+int ct_exec_start(const struct vz_host *host, const char *ctid, const struct ct_exec_opts *o,
+		  struct ct_exec_proc *ret, vz_err *err)
+{
+	struct exec_ctx x = { .o = o, .pidfd = -1, .procfd = -1, .rootfd = -1, .sock = -1 };
+	int sv[2], master = -1, e = 0, r;
+	pid_t pid;
+
+	r = prepare(host, ctid, &x, err);
+	if (r < 0)
+		goto out;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = vz_fail(err, VZ_E_SYSTEM, errno, "cannot make a socket pair: %s", strerror(errno));
+		goto out;
+	}
+	x.sock = sv[1];
+	pid = start_helper(&x, &e);
+	closefd(&x.sock);
+	if (pid < 0) {
+		close(sv[0]);
+		r = vz_fail(err, e == EAGAIN ? VZ_E_RESOURCE : VZ_E_SYSTEM, e,
+			    "cannot start a process in the cgroup of CT %s: %s", ctid, strerror(e));
+		goto out;
+	}
+	r = collect(sv[0], ctid, o, &master, err);
+	close(sv[0]);
+	if (r < 0) {
+		closefd(&master);
+		reap(pid);
+		goto out;
+	}
+	ret->pid = pid;
+	ret->pty_master = master;
+out:
+	exec_ctx_close(&x);
+	return r;
+}
+
+int ct_exec_wait(struct ct_exec_proc *p, int *ret_status, vz_err *err)
+{
+	int st;
+
+	while (waitpid(p->pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return vz_fail(err, VZ_E_SYSTEM, errno, "cannot wait for the command: %s",
+				       strerror(errno));
+	p->pid = 0;
+	*ret_status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	return 0;
+}

@@ -1,0 +1,994 @@
+/* Starting and stopping a CT (core/bc.h "CT runtime"): the capability bounding set, the
+ * run state (<RUNDIR>/<ctid>.pid), and the init process in its namespaces.
+ *
+ * Processes of a start:
+ *   vzctl (the caller) --fork--> helper --clone3--> init (pid 1 of the CT)
+ * The helper exists so that init is nobody's child in the caller: it exits as soon as
+ * init is born, init is reparented to the host's init (or subreaper) and the caller is
+ * left with no child to reap, however long it lives.  init is born in the CT's cgroup
+ * (CLONE_INTO_CGROUP), so nothing it does is ever charged elsewhere.  It reports each
+ * failure over a close-on-exec pipe; end of file on that pipe with no message means
+ * /sbin/init was executed.
+ *
+ * The CT's root is the root area, which vzctl mount made a private bind of the private
+ * area.  Inside its own mount namespace init binds it onto itself and pivots into it
+ * before mounting anything, so every mount target below is resolved inside the CT's
+ * tree (a symlink planted by the CT cannot send a mount onto the host's files), and
+ * symlinks at those targets are refused. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/bc.h"
+
+#define STOP_TIMEOUT_DEFAULT 120L
+#define NUMPTY_DEFAULT 255UL
+#define KILL_WAIT_MS 10000 /* after cgroup.kill: the kernel needs no more than that */
+
+/* ------------------------------------------------------------ capabilities */
+
+#define CAPBIT(c) (UINT64_C(1) << (c))
+
+/* OpenVZ's CAPDEFAULTMASK (legacy vzctl src/lib/cap.c) on a stock kernel.  OpenVZ gave
+ * CTs CAP_VE_ADMIN, a kernel-side sys_admin/net_admin limited to the CT; a stock kernel
+ * has no such thing, and without a user namespace sys_admin would let the CT mount a
+ * devtmpfs and reach the host's disks, so only its network half (net_admin, which acts
+ * on the CT's own network namespace) is in by default.  Not in: sys_module,
+ * sys_rawio, sys_pacct, sys_admin, sys_boot, sys_time, mknod (cgroup v2 has no device
+ * files, so the bounding set is what keeps device nodes out), and everything newer
+ * than OpenVZ (audit_control and _read, mac_*, syslog, wake_alarm, block_suspend,
+ * perfmon, bpf, checkpoint_restore). */
+static const int cap_default_on[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_KILL,
+	CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_LINUX_IMMUTABLE, CAP_NET_BIND_SERVICE,
+	CAP_NET_BROADCAST, CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK, CAP_IPC_OWNER,
+	CAP_SYS_CHROOT, CAP_SYS_PTRACE, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG,
+	CAP_LEASE, CAP_AUDIT_WRITE, CAP_SETFCAP,
+};
+
+uint64_t ct_cap_default(void)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < sizeof(cap_default_on) / sizeof(cap_default_on[0]); i++)
+		m |= CAPBIT(cap_default_on[i]);
+	return m;
+}
+
+/* The bits a name stands for: a Linux capability (any case, with or without cap_), or
+ * OpenVZ's own names.  0 when unknown. */
+static uint64_t cap_bits_of(const char *name, size_t len)
+{
+	char buf[64] = "cap_";
+	size_t skip = 0;
+	cap_value_t v;
+
+	if (len >= 4 && strncasecmp(name, "cap_", 4) == 0)
+		skip = 4;
+	if (len - skip == 0 || len - skip >= sizeof(buf) - 5)
+		return 0;
+	for (size_t i = skip; i < len; i++) {
+		char c = name[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || c == '_'))
+			return 0;
+		buf[4 + i - skip] = c;
+	}
+	if (strcmp(buf + 4, "ve_admin") == 0)
+		return CAPBIT(CAP_SYS_ADMIN) | CAPBIT(CAP_NET_ADMIN);
+	if (strcmp(buf + 4, "setveid") == 0)
+		return CAPBIT(63); /* known, stands for nothing: masked off by the caller */
+	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 62)
+		return 0;
+	return CAPBIT(v);
+}
+
+int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err)
+{
+	uint64_t m = *mask;
+
+	for (const char *p = items ? items : ""; *p;) {
+		size_t n = strcspn(p, ", \t"), name_len;
+		const char *colon = memchr(p, ':', n);
+		uint64_t bits;
+		bool on;
+
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		name_len = colon ? (size_t)(colon - p) : n;
+		if (colon && (size_t)(p + n - colon - 1) == 2 && strncasecmp(colon + 1, "on", 2) == 0)
+			on = true;
+		else if (colon && (size_t)(p + n - colon - 1) == 3 && strncasecmp(colon + 1, "off", 3) == 0)
+			on = false;
+		else
+			return vz_fail(err, VZ_E_VALUE, EINVAL,
+				       "invalid capability item '%.*s': use name:on or name:off, such "
+				       "as sys_time:on", (int)n, p);
+		bits = cap_bits_of(p, name_len);
+		if (!bits)
+			return vz_fail(err, VZ_E_VALUE, EINVAL,
+				       "unknown capability '%.*s' in '%.*s': use a lower-case Linux "
+				       "capability name such as net_admin (see capabilities(7))",
+				       (int)name_len, p, (int)n, p);
+		bits &= ~CAPBIT(63);
+		m = on ? m | bits : m & ~bits;
+		p += n;
+	}
+	*mask = m;
+	return 0;
+}
+
+int ct_cap_bound(const vz_conf *global, const vz_conf *ct, uint64_t *ret, vz_err *err)
+{
+	uint64_t m = ct_cap_default();
+	const vz_conf *layers[] = { global, ct };
+	int r;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (!layers[i])
+			continue;
+		r = ct_cap_apply(vz_conf_get(layers[i], "CAPABILITY"), &m, err);
+		if (r < 0) {
+			vz_err_prefix(err, "CAPABILITY");
+			return r;
+		}
+	}
+	*ret = m;
+	return 0;
+}
+
+/* --------------------------------------------------------------- run state */
+
+static char *pid_file_path(const struct vz_host *host, const char *ctid)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s.pid", host->rundir, ctid) < 0)
+		return NULL;
+	return p;
+}
+
+/* "/<parent>/<ctid>", the CT's cgroup as /proc/<pid>/cgroup names it from the host. */
+static char *cg_expected(const struct vz_host *host, const char *ctid)
+{
+	const char *p = host->cgroup_parent ? host->cgroup_parent : "vz.slice";
+	size_t len;
+	char *s;
+
+	p += strspn(p, "/");
+	len = strlen(p);
+	while (len > 0 && p[len - 1] == '/')
+		len--;
+	if (asprintf(&s, "/%.*s%s%s", (int)len, p, len ? "/" : "", ctid) < 0)
+		return NULL;
+	return s;
+}
+
+/* Whether pid lives (a zombie does not) and sits in the CT's cgroup, so that a pid
+ * the kernel gave to somebody else since is not taken for the CT's init. */
+static bool pid_is_ct_init(const struct vz_host *host, const char *ctid, pid_t pid)
+{
+	_cleanup_free_ char *want = cg_expected(host, ctid), *stat = NULL, *cg = NULL;
+	_cleanup_close_ int sfd = -1, cfd = -1;
+	char path[64];
+	const char *rp;
+
+	if (!want || pid <= 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	sfd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	cfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0 || cfd < 0 || vz_read_fd(sfd, &stat, NULL) < 0 || vz_read_fd(cfd, &cg, NULL) < 0)
+		return false;
+	/* The state follows the last ')' (the command name may hold anything). */
+	rp = strrchr(stat, ')');
+	if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+		return false;
+	/* cgroup v2: one line "0::<path>". */
+	return strncmp(cg, "0::", 3) == 0 && strncmp(cg + 3, want, strlen(want)) == 0 &&
+	       (cg[3 + strlen(want)] == '\n' || cg[3 + strlen(want)] == '\0');
+}
+
+static int read_pid_file(const char *path, pid_t *ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *text = NULL;
+	char *end;
+	long v;
+
+	if (fd < 0)
+		return -errno;
+	if (vz_read_fd(fd, &text, NULL) < 0)
+		return -EIO;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || (*end && *end != '\n') || v <= 1 || v > INT_MAX)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err)
+{
+	_cleanup_free_ char *path = pid_file_path(host, ctid);
+	pid_t pid = -1;
+
+	if (!path)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if (read_pid_file(path, &pid) < 0 || !pid_is_ct_init(host, ctid, pid))
+		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
+	*ret = pid;
+	return 0;
+}
+
+static int write_pid_file(const struct vz_host *host, const char *ctid, pid_t pid, vz_err *err)
+{
+	_cleanup_free_ char *path = pid_file_path(host, ctid);
+	char buf[32];
+	int n, r;
+
+	if (!path)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if (mkdir(host->rundir, 0755) < 0 && errno != EEXIST)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to create %s (RUNDIR): %s",
+			       host->rundir, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	r = vz_write_file_atomic(path, buf, (size_t)n);
+	if (r < 0)
+		return vz_fail(err, VZ_E_SYSTEM, -r, "Unable to write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+static void remove_pid_file(const struct vz_host *host, const char *ctid)
+{
+	_cleanup_free_ char *path = pid_file_path(host, ctid);
+
+	if (path)
+		unlink(path);
+}
+
+/* ---------------------------------------------------------- cgroup helpers */
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Waits up to ms for the cgroup (and its children) to hold no process.  true when it
+ * emptied. */
+static bool cg_wait_empty(bc_cgroup *cg, long ms)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		uint64_t populated = 1;
+
+		if (bc_cg_read_key(cg, "cgroup.events", "populated", &populated, NULL) < 0 ||
+		    populated == 0)
+			return true;
+		if (elapsed_ms(&start) >= ms)
+			return false;
+		sleep_ms(20);
+	}
+}
+
+/* Kills everything in the cgroup and removes it. */
+static int cg_kill_destroy(bc_cgroup *cg, vz_err *err)
+{
+	int r = bc_cg_write(cg, "cgroup.kill", "1", err);
+
+	if (r < 0)
+		return r;
+	if (!cg_wait_empty(cg, KILL_WAIT_MS))
+		return vz_fail(err, VZ_E_STOP, EBUSY,
+			       "Unable to stop the container: processes are left in its cgroup after "
+			       "cgroup.kill (see its cgroup.procs)");
+	return bc_cg_destroy(cg, err);
+}
+
+/* A CT that is down may have left its cgroup (init killed from the host while a
+ * process was entering) and its pid file: both go. */
+static int clean_leftovers(const struct vz_host *host, const char *ctid, vz_err *err)
+{
+	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	int r;
+
+	remove_pid_file(host, ctid);
+	r = bc_cg_open(host, ctid, &cg, NULL);
+	if (r < 0)
+		return 0;
+	return cg_kill_destroy(cg, err);
+}
+
+/* ------------------------------------------------------------- the config */
+
+struct start_conf {
+	char *root;       /* the root area, resolved */
+	char *hostname;   /* HOSTNAME or NULL */
+	unsigned long numpty;
+	uint64_t caps;
+	long stop_timeout;
+};
+
+static void start_conf_free(struct start_conf *c)
+{
+	free(c->root);
+	free(c->hostname);
+}
+
+static long conf_timeout(const vz_conf *global, const vz_conf *ct)
+{
+	const char *v = ct ? vz_conf_get(ct, "STOP_TIMEOUT") : NULL;
+	char *end;
+	long t;
+
+	if (!v && global)
+		v = vz_conf_get(global, "STOP_TIMEOUT");
+	if (!v || !*v)
+		return STOP_TIMEOUT_DEFAULT;
+	errno = 0;
+	t = strtol(v, &end, 10);
+	return errno || *end || t < 0 ? STOP_TIMEOUT_DEFAULT : t;
+}
+
+static int load_ct_conf(const struct vz_host *host, const char *ctid, vz_conf **ret, vz_err *err)
+{
+	_cleanup_free_ char *path = vz_host_ct_conf_path(host, ctid);
+	int r;
+
+	if (!path)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	r = vz_conf_load(path, ret, NULL, err);
+	if (r == -ENOENT)
+		return vz_fail(err, VZ_E_NO_PRIVATE, ENOENT,
+			       "Container %s does not exist (no %s); create it first with "
+			       "vzctl create %s --ostemplate NAME", ctid, path, ctid);
+	return r;
+}
+
+/* Everything start needs from the config, read before anything is touched, so that a
+ * bad value changes nothing. */
+static int start_conf_get(const struct vz_host *host, const vz_conf *cf, struct start_conf *ret,
+			  vz_err *err)
+{
+	struct start_conf c = { .numpty = NUMPTY_DEFAULT };
+	struct ct_res res = { 0 };
+	int r;
+
+	r = ct_res_from_conf(host->conf, cf, &res, NULL, err);
+	if (r < 0)
+		return r;
+	if (res.ub[UB_NUMPTY].set && res.ub[UB_NUMPTY].lim < VZ_UNLIMITED)
+		c.numpty = res.ub[UB_NUMPTY].lim;
+	if (res.hostname && !(c.hostname = strdup(res.hostname)))
+		r = vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	ct_res_free(&res);
+	c.stop_timeout = conf_timeout(host->conf, cf);
+	if (r == 0)
+		r = ct_cap_bound(host->conf, cf, &c.caps, err);
+	if (r < 0) {
+		start_conf_free(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+/* The root area as mounted, resolved once: the init binds exactly this directory. */
+static int root_area(const struct vz_host *host, const char *ctid, const vz_conf *cf, char **ret,
+		     vz_err *err)
+{
+	struct ct_paths p;
+	int r = ct_paths_get(host, cf, ctid, &p, err);
+
+	if (r < 0)
+		return r;
+	*ret = realpath(p.root, NULL);
+	if (!*ret)
+		r = vz_fail(err, VZ_E_MOUNT, errno, "Unable to resolve the root area %s: %s", p.root,
+			    strerror(errno));
+	ct_paths_free(&p);
+	return r;
+}
+
+/* ------------------------------------------------------ inside: reporting */
+
+/* What a failing helper or init hands back to the caller. */
+struct child_report {
+	int exit_code;
+	int sys_errno;
+	char msg[512];
+};
+
+__attribute__((format(printf, 4, 5), noreturn))
+static void child_fail(int fd, int code, int e, const char *fmt, ...)
+{
+	struct child_report rep = { code, e, "" };
+	va_list ap;
+	ssize_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(rep.msg, sizeof(rep.msg), fmt, ap);
+	va_end(ap);
+	do
+		n = write(fd, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+/* ----------------------------------------------------- inside: the mounts */
+
+/* A directory to mount on, inside the CT: created when missing, refused when it is
+ * anything but a directory (a symlink included). */
+static int ensure_dir(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static void mount_at(int rep, const char *src, const char *target, const char *type,
+		     unsigned long flags, const char *data)
+{
+	int r = ensure_dir(target, 0755);
+
+	if (r < 0)
+		child_fail(rep, VZ_E_MOUNT, -r, "Unable to mount %s in the container: %s is not a "
+			   "directory the CT can mount on (%s)", type, target, strerror(-r));
+	if (mount(src, target, type, flags, data) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to mount %s on %s in the container: %s",
+			   type, target, strerror(errno));
+}
+
+/* Enters the root area: a mount namespace of our own where nothing propagates back to
+ * the host, the root area bound onto itself (pivot_root needs a mount point), then
+ * pivoted into and the old root detached. */
+static void enter_root(int rep, const char *root)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to make the mounts private: %s",
+			   strerror(errno));
+	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to bind %s: %s", root, strerror(errno));
+	if (chdir(root) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to enter %s: %s", root, strerror(errno));
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching it then
+	 * leaves only the CT's tree, with no directory needed for the old root. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to pivot into %s: %s", root, strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to detach the host's root: %s",
+			   strerror(errno));
+	if (chdir("/") < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "chdir /: %s", strerror(errno));
+}
+
+struct dev_node {
+	const char *name;
+	unsigned maj, min;
+};
+
+/* The devices a CT has (what OpenVZ gave a CT by default); nothing else. */
+static const struct dev_node dev_nodes[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static void make_dev(int rep, unsigned long numpty)
+{
+	char opts[128];
+
+	mount_at(rep, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+		 "mode=755,size=64k,nr_inodes=512");
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i].name);
+		if (mknod(path, S_IFCHR | 0666, makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
+			child_fail(rep, VZ_E_MOUNT, errno, "Unable to create %s: %s", path,
+				   strerror(errno));
+		chmod(path, 0666); /* the umask took some bits */
+	}
+	/* No console of the host: the CT's console writes go nowhere. */
+	if (mknod("/dev/console", S_IFREG | 0600, 0) < 0 ||
+	    mount("/dev/null", "/dev/console", NULL, MS_BIND, NULL) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to make /dev/console: %s", strerror(errno));
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,max=%lu", numpty);
+	mount_at(rep, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts);
+	if (symlink("pts/ptmx", "/dev/ptmx") < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/ptmx: %s", strerror(errno));
+	mount_at(rep, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	if (symlink("/proc/self/fd", "/dev/fd") < 0 || symlink("/proc/self/fd/0", "/dev/stdin") < 0 ||
+	    symlink("/proc/self/fd/1", "/dev/stdout") < 0 ||
+	    symlink("/proc/self/fd/2", "/dev/stderr") < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/fd: %s", strerror(errno));
+}
+
+static void bind_ro(int rep, const char *path)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+		  MS_NOEXEC, NULL) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to make %s read-only: %s", path,
+			   strerror(errno));
+}
+
+/* Most of /proc/sys and /proc/sysrq-trigger act on the whole host (core_pattern alone
+ * would run a CT's program as host root): read-only.  /proc/sys/net belongs to the
+ * CT's own network namespace and stays writable. */
+static void protect_proc(int rep)
+{
+	_cleanup_close_ int net = open("/proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char net_path[64];
+
+	if (net >= 0) {
+		/* Keep a copy of /proc/sys/net before /proc/sys goes read-only. */
+		snprintf(net_path, sizeof(net_path), "/proc/self/fd/%d", net);
+		bind_ro(rep, "/proc/sys");
+		if (mount(net_path, "/proc/sys/net", NULL, MS_BIND, NULL) < 0)
+			child_fail(rep, VZ_E_MOUNT, errno, "Unable to bind /proc/sys/net: %s",
+				   strerror(errno));
+	} else {
+		bind_ro(rep, "/proc/sys");
+	}
+	bind_ro(rep, "/proc/sysrq-trigger");
+}
+
+static void make_mounts(int rep, unsigned long numpty)
+{
+	const unsigned long nosuid = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	mount_at(rep, "proc", "/proc", "proc", nosuid, NULL);
+	protect_proc(rep);
+	mount_at(rep, "sysfs", "/sys", "sysfs", nosuid | MS_RDONLY, NULL);
+	/* The CT's own cgroup is the root it sees (cgroup namespace); read-only, and the
+	 * host mounts cgroup2 with nsdelegate, so the CT's root cannot raise its limits. */
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", nosuid | MS_RDONLY, NULL) < 0 &&
+	    errno != ENOENT)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
+			   strerror(errno));
+	make_dev(rep, numpty);
+	mount_at(rep, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+}
+
+/* --------------------------------------------------- inside: the rest */
+
+static void loopback_up(int rep)
+{
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		child_fail(rep, VZ_E_SYSTEM, errno, "Unable to find the loopback: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		child_fail(rep, VZ_E_SYSTEM, errno, "Unable to bring up the loopback: %s",
+			   strerror(errno));
+}
+
+/* The bounding set, then no inheritable or ambient capability that could bring a
+ * dropped one back through exec. */
+static void drop_caps(int rep, uint64_t keep)
+{
+	int max = cap_max_bits();
+	cap_t c;
+
+	for (int i = 0; i < max && i < 64; i++)
+		if (!(keep & CAPBIT(i)) && cap_drop_bound((cap_value_t)i) < 0)
+			child_fail(rep, VZ_E_CAP, errno, "Unable to drop capability %d: %s", i,
+				   strerror(errno));
+	c = cap_get_proc();
+	if (!c || cap_clear_flag(c, CAP_INHERITABLE) < 0 || cap_set_proc(c) < 0)
+		child_fail(rep, VZ_E_CAP, errno, "Unable to clear inheritable capabilities: %s",
+			   strerror(errno));
+	cap_free(c);
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		child_fail(rep, VZ_E_CAP, errno, "Unable to clear ambient capabilities: %s",
+			   strerror(errno));
+}
+
+/* 0..2 on the CT's /dev/null, the report pipe on 3 (close-on-exec), nothing else: no
+ * descriptor of the host reaches the CT. */
+static int settle_fds(int rep)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int hi_rep, hi_null;
+
+	if (null < 0)
+		child_fail(rep, VZ_E_SYSTEM, errno, "Unable to open /dev/null: %s", strerror(errno));
+	/* Both out of the way first, so that placing one cannot overwrite the other. */
+	hi_rep = fcntl(rep, F_DUPFD_CLOEXEC, 10);
+	hi_null = fcntl(null, F_DUPFD_CLOEXEC, 10);
+	if (hi_rep < 0 || hi_null < 0)
+		child_fail(rep, VZ_E_SYSTEM, errno, "dup: %s", strerror(errno));
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(hi_null, fd) < 0)
+			child_fail(hi_rep, VZ_E_SYSTEM, errno, "dup2: %s", strerror(errno));
+	if (dup3(hi_rep, 3, O_CLOEXEC) < 0)
+		child_fail(hi_rep, VZ_E_SYSTEM, errno, "dup3: %s", strerror(errno));
+	close_range(4, ~0U, 0);
+	return 3;
+}
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < _NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+}
+
+struct init_args {
+	const struct start_conf *c;
+	int rep; /* write end of the report pipe */
+};
+
+/* pid 1 of the CT: everything up to exec of its /sbin/init. */
+__attribute__((noreturn))
+static void ct_init_main(const struct init_args *a)
+{
+	static char *const argv[] = { "init", NULL };
+	static char *const envp[] = {
+		"PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/", "TERM=linux", "container=vzbc", NULL
+	};
+	int rep = a->rep;
+
+	reset_signals();
+	/* Not the caller's session: closing its terminal must not reach the CT. */
+	setsid();
+	/* After the clone, so that the CT's cgroup (where it was born) is its root. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(rep, VZ_E_SYSTEM, errno, "Unable to create the cgroup namespace: %s",
+			   strerror(errno));
+	enter_root(rep, a->c->root);
+	make_mounts(rep, a->c->numpty);
+	if (a->c->hostname && sethostname(a->c->hostname, strlen(a->c->hostname)) < 0)
+		child_fail(rep, VZ_E_BAD_HOSTNAME, errno, "Unable to set the hostname %s: %s",
+			   a->c->hostname, strerror(errno));
+	loopback_up(rep);
+	if (access("/sbin/init", X_OK) < 0 || access("/bin/sh", X_OK) < 0)
+		child_fail(rep, VZ_E_BAD_CT, ENOENT,
+			   "Unable to start the container: /sbin/init or /bin/sh is missing in it; "
+			   "check its private area (the OS template it was made from)");
+	drop_caps(rep, a->c->caps);
+	umask(022);
+	rep = settle_fds(rep);
+	execve("/sbin/init", argv, envp);
+	child_fail(rep, VZ_E_BAD_CT, errno, "Unable to execute /sbin/init in the container: %s",
+		   strerror(errno));
+}
+
+/* -------------------------------------------------------- the helper */
+
+static pid_t clone_into(int cgfd, uint64_t flags)
+{
+	struct clone_args ca = {
+		.flags = flags | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.exit_signal = SIGCHLD,
+		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
+	};
+
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* The helper between the caller and init: creates init in the cgroup and hands its
+ * pid over. */
+__attribute__((noreturn))
+static void helper_main(const struct init_args *a, bc_cgroup *cg, int pid_out)
+{
+	const uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+	pid_t pid = clone_into(bc_cg_dirfd(cg), ns);
+
+	/* Kernels before 5.7 have no CLONE_INTO_CGROUP (and before 5.3 no clone3): the
+	 * helper joins the cgroup itself, so that init is still born in it. */
+	if (pid < 0 && (errno == ENOSYS || errno == EINVAL || errno == E2BIG)) {
+		vz_err e;
+
+		if (bc_cg_attach(cg, getpid(), &e) < 0)
+			child_fail(a->rep, e.exit_code, e.sys_errno, "%s", e.msg);
+		pid = clone_into(-1, ns);
+		if (pid < 0 && errno == ENOSYS)
+			pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
+	}
+	if (pid < 0)
+		child_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to create the container's "
+			   "namespaces: %s", strerror(errno));
+	if (pid == 0)
+		ct_init_main(a);
+	if (write(pid_out, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	_exit(0);
+}
+
+/* Reads a report; 0 when the pipe ended without one (init was executed). */
+static int read_report(int fd, struct child_report *rep)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*rep)) {
+		ssize_t n = read(fd, (char *)rep + got, sizeof(*rep) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == sizeof(*rep)) {
+		rep->msg[sizeof(rep->msg) - 1] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int wait_pid(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return st;
+}
+
+/* Forks the helper and returns init's host pid once init runs its /sbin/init. */
+static int spawn_init(const struct start_conf *c, bc_cgroup *cg, pid_t *ret, vz_err *err)
+{
+	int rep[2] = { -1, -1 }, pid_pipe[2] = { -1, -1 };
+	struct child_report report;
+	pid_t helper, init = -1;
+	int r = 0;
+
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(pid_pipe, O_CLOEXEC) < 0) {
+		r = vz_fail(err, VZ_E_RESOURCE, errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	helper = fork();
+	if (helper < 0) {
+		r = vz_fail(err, VZ_E_RESOURCE, errno, "Unable to fork: %s", strerror(errno));
+		goto out;
+	}
+	if (helper == 0) {
+		struct init_args a = { c, rep[1] };
+
+		close(rep[0]);
+		close(pid_pipe[0]);
+		helper_main(&a, cg, pid_pipe[1]);
+	}
+	close(rep[1]);
+	close(pid_pipe[1]);
+	rep[1] = pid_pipe[1] = -1;
+	if (read(pid_pipe[0], &init, sizeof(init)) != sizeof(init))
+		init = -1;
+	wait_pid(helper);
+	if (read_report(rep[0], &report)) {
+		r = vz_fail(err, report.exit_code ? report.exit_code : VZ_E_SYSTEM,
+			    report.sys_errno, "%s", report.msg);
+		goto out;
+	}
+	if (init <= 0) {
+		r = vz_fail(err, VZ_E_SYSTEM, ECHILD, "The container's init was not created");
+		goto out;
+	}
+	*ret = init;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (rep[i] >= 0)
+			close(rep[i]);
+		if (pid_pipe[i] >= 0)
+			close(pid_pipe[i]);
+	}
+	return r;
+}
+
+/* -------------------------------------------------------------- --wait */
+
+/* Whether a child of init is past the start script.  busybox init and sysvinit run the
+ * sysinit scripts (rcS, rc, rc.sysinit) to their end before anything else, so the
+ * first other child means the start script has run. */
+static int init_started(pid_t init)
+{
+	_cleanup_free_ char *children = NULL;
+	_cleanup_close_ int fd = -1;
+	char path[64];
+	bool seen = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || vz_read_fd(fd, &children, NULL) < 0)
+		return -ESRCH;
+	for (char *p = children, *tok; (tok = strtok_r(p, " \n", &p));) {
+		_cleanup_free_ char *comm = NULL;
+		_cleanup_close_ int cfd = -1;
+
+		snprintf(path, sizeof(path), "/proc/%s/comm", tok);
+		cfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (cfd < 0 || vz_read_fd(cfd, &comm, NULL) < 0)
+			continue;
+		comm[strcspn(comm, "\n")] = '\0';
+		/* "init": forked by init, not yet executing its command. */
+		if (!strcmp(comm, "rcS") || !strcmp(comm, "rc") || !strcmp(comm, "rc.sysinit") ||
+		    !strcmp(comm, "init"))
+			return 0;
+		seen = true;
+	}
+	return seen;
+}
+
+static int wait_started(const struct vz_host *host, const char *ctid, pid_t init, long secs,
+			vz_err *err)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int r = init_started(init);
+
+		if (r > 0)
+			return 0;
+		if (r < 0 || !pid_is_ct_init(host, ctid, init))
+			return vz_fail(err, VZ_E_WAIT_FAILED, ESRCH,
+				       "The container's init exited while starting; see its logs");
+		if (elapsed_ms(&start) >= secs * 1000)
+			return vz_fail(err, VZ_E_WAIT_FAILED, ETIMEDOUT,
+				       "The container did not finish its start script in %ld s; "
+				       "it keeps starting (see vzctl status)", secs);
+		sleep_ms(50);
+	}
+}
+
+/* ---------------------------------------------------------------- start */
+
+static void note(const struct ct_run_opts *o, const char *msg)
+{
+	if (o && o->note)
+		vz_warnf(o->note, "%s", msg);
+}
+
+int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+	     vz_err *err)
+{
+	_cleanup_conf_ vz_conf *cf = NULL;
+	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	struct start_conf c = { 0 };
+	bool mounted_here = false;
+	pid_t init = -1, running;
+	int r;
+
+	if (ct_init_pid(host, ctid, &running, NULL) == 0)
+		return vz_fail(err, VZ_E_RUNNING, EBUSY, "Container is already running");
+	r = load_ct_conf(host, ctid, &cf, err);
+	if (r < 0)
+		return r;
+	r = start_conf_get(host, cf, &c, err);
+	if (r < 0)
+		return r;
+	r = clean_leftovers(host, ctid, err);
+	if (r < 0)
+		goto fail;
+	if (!ct_is_mounted(host, ctid)) {
+		r = ct_mount(host, ctid, err);
+		if (r < 0)
+			goto fail;
+		mounted_here = true;
+		note(o, "Container is mounted");
+	}
+	r = root_area(host, ctid, cf, &c.root, err);
+	if (r < 0)
+		goto fail;
+	r = bc_cg_create(host, ctid, &cg, err);
+	if (r < 0)
+		goto fail;
+	r = ct_dev_limit(cg, err);
+	if (r < 0)
+		goto fail;
+	r = spawn_init(&c, cg, &init, err);
+	if (r < 0)
+		goto fail;
+	r = write_pid_file(host, ctid, init, err);
+	if (r < 0)
+		goto fail;
+	if (o && o->wait) {
+		r = wait_started(host, ctid, init, o->timeout >= 0 ? o->timeout : c.stop_timeout, err);
+		if (r < 0)
+			goto fail;
+	}
+	start_conf_free(&c);
+	return 0;
+fail:
+	/* Nothing this start made survives it: the CT's processes, its cgroup, the run
+	 * state, and the mount when it was made here. */
+	if (cg)
+		cg_kill_destroy(cg, NULL);
+	remove_pid_file(host, ctid);
+	if (mounted_here)
+		ct_umount(host, ctid, NULL);
+	start_conf_free(&c);
+	return r;
+}
+
+/* ----------------------------------------------------------------- stop */
+
+int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+	    vz_err *err)
+{
+	_cleanup_conf_ vz_conf *cf = NULL;
+	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	pid_t init;
+	long timeout;
+	int r;
+
+	if (ct_init_pid(host, ctid, &init, NULL) < 0) {
+		r = clean_leftovers(host, ctid, err);
+		if (r < 0)
+			return r;
+		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
+	}
+	r = load_ct_conf(host, ctid, &cf, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	timeout = o && o->timeout >= 0 ? o->timeout : conf_timeout(host->conf, cf);
+	r = bc_cg_open(host, ctid, &cg, err);
+	if (r < 0)
+		return r;
+	/* busybox init powers off on SIGUSR2 (sysvinit and systemd take it as a request
+	 * too or ignore it); a pid-namespace init only gets signals it handles. */
+	if (!(o && o->fast) && kill(init, SIGUSR2) == 0)
+		cg_wait_empty(cg, timeout * 1000);
+	r = cg_kill_destroy(cg, err);
+	if (r < 0)
+		return r;
+	remove_pid_file(host, ctid);
+	note(o, "Container was stopped");
+	if (ct_is_mounted(host, ctid)) {
+		r = ct_umount(host, ctid, err);
+		if (r < 0)
+			return r;
+		note(o, "Container is unmounted");
+	}
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* vzctl create and destroy|delete: a CT's private area and config come and go. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "ctl/cli.h"
+#include "ctl/vzctl.h"
+
+enum { OPT_OSTEMPLATE = 1000, OPT_CONFIG, OPT_PRIVATE, OPT_ROOT, OPT_HOSTNAME, OPT_NAME };
+
+static const struct option create_options[] = {
+	{ "ostemplate", required_argument, NULL, OPT_OSTEMPLATE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "private", required_argument, NULL, OPT_PRIVATE },
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ 0 },
+};
+
+static void print_note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_info("%s", msg);
+}
+
+static const vz_warn cli_note = { print_note, NULL };
+
+static int parse_create(int argc, char **argv, struct ct_create_opts *o)
+{
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", create_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_OSTEMPLATE: o->ostemplate = optarg; break;
+		case OPT_CONFIG: o->config = optarg; break;
+		case OPT_PRIVATE: o->private = optarg; break;
+		case OPT_ROOT: o->root = optarg; break;
+		case OPT_HOSTNAME: o->hostname = optarg; break;
+		case OPT_NAME: o->name = optarg; break;
+		default:
+			return cli_usage_error("vzctl create", "invalid or incomplete option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("vzctl create", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Runs fn under the CT lock (unless --skiplock); returns the exit code. */
+static int locked(struct vzctl_ctx *ctx, const char *status,
+		  int (*fn)(struct vzctl_ctx *ctx, void *arg, vz_err *err), void *arg)
+{
+	struct ct_lock lock = { NULL, -1 };
+	vz_err err;
+	int r = 0;
+
+	if (!ctx->skiplock && ct_lock_take(ctx->host.lockdir, ctx->ctid_str, status, &lock, &err) < 0)
+		return cli_report(&err);
+	if (fn(ctx, arg, &err) < 0)
+		r = cli_report(&err);
+	ct_lock_release(&lock);
+	return r;
+}
+
+static int do_create(struct vzctl_ctx *ctx, void *arg, vz_err *err)
+{
+	int r = ct_create(&ctx->host, ctx->ctid_str, arg, err);
+
+	if (r == 0)
+		cli_info("Container private area was created");
+	return r;
+}
+
+int vzctl_create(struct vzctl_ctx *ctx, int argc, char **argv)
+{
+	struct ct_create_opts o = { .note = &cli_note };
+	int r = parse_create(argc, argv, &o);
+
+	return r ? r : locked(ctx, "create", do_create, &o);
+}
+
+static int do_destroy(struct vzctl_ctx *ctx, void *arg, vz_err *err)
+{
+	int r;
+
+	(void)arg;
+	r = ct_destroy(&ctx->host, ctx->ctid_str, &cli_note, err);
+	if (r == 0)
+		cli_info("Container private area was destroyed");
+	return r;
+}
+
+int vzctl_destroy(struct vzctl_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_usage_error("vzctl destroy", "unexpected argument '%s'", argv[1]);
+	return locked(ctx, "destroying", do_destroy, NULL);
+}

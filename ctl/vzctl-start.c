@@ -1,0 +1,136 @@
+/* vzctl start, stop and restart. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl/cli.h"
+#include "ctl/vzctl.h"
+
+enum { OPT_WAIT = 1, OPT_FORCE, OPT_FAST, OPT_SKIP_FSCK, OPT_SKIP_REMOUNT, OPT_SKIP_UMOUNT };
+
+static void print_note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_info("%s", msg);
+}
+
+static const vz_warn start_note = { print_note, NULL };
+
+/* Options of start and stop (reference §3.1).  --force (start a CT marked DISABLED) and
+ * the --skip-* options of vzctl are accepted: nothing here checks a filesystem or
+ * remounts, and DISABLED is not read yet. */
+static int parse_run_opts(const char *prog, int argc, char **argv, bool is_start,
+			  struct ct_run_opts *o)
+{
+	static const struct option start_opts[] = {
+		{ "wait", no_argument, NULL, OPT_WAIT },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "skip-fsck", no_argument, NULL, OPT_SKIP_FSCK },
+		{ "skip-remount", no_argument, NULL, OPT_SKIP_REMOUNT },
+		{ 0 },
+	};
+	static const struct option stop_opts[] = {
+		{ "fast", no_argument, NULL, OPT_FAST },
+		{ "skip-umount", no_argument, NULL, OPT_SKIP_UMOUNT },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", is_start ? start_opts : stop_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_WAIT:
+			o->wait = true;
+			break;
+		case OPT_FAST:
+			o->fast = true;
+			break;
+		case OPT_FORCE:
+		case OPT_SKIP_FSCK:
+		case OPT_SKIP_REMOUNT:
+		case OPT_SKIP_UMOUNT:
+			break;
+		default:
+			return cli_usage_error(prog, "invalid option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(prog, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int take_lock(struct vzctl_ctx *ctx, const char *status, struct ct_lock *lock)
+{
+	vz_err err;
+
+	if (!ctx->skiplock && ct_lock_take(ctx->host.lockdir, ctx->ctid_str, status, lock, &err) < 0)
+		return cli_report(&err);
+	return 0;
+}
+
+static int do_start(struct vzctl_ctx *ctx, const struct ct_run_opts *o)
+{
+	vz_err err;
+
+	cli_info("Starting container...");
+	if (ct_start(&ctx->host, ctx->ctid_str, o, &err) < 0)
+		return cli_report(&err);
+	cli_info("Container start in progress...");
+	return 0;
+}
+
+static int do_stop(struct vzctl_ctx *ctx, const struct ct_run_opts *o)
+{
+	vz_err err;
+
+	cli_info("Stopping container...");
+	if (ct_stop(&ctx->host, ctx->ctid_str, o, &err) < 0)
+		return cli_report(&err);
+	return 0;
+}
+
+int vzctl_start(struct vzctl_ctx *ctx, int argc, char **argv)
+{
+	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
+	struct ct_lock lock = { NULL, -1 };
+	int r = parse_run_opts("vzctl start", argc, argv, true, &o);
+
+	if (r || (r = take_lock(ctx, "starting", &lock)))
+		return r;
+	r = do_start(ctx, &o);
+	ct_lock_release(&lock);
+	return r;
+}
+
+int vzctl_stop(struct vzctl_ctx *ctx, int argc, char **argv)
+{
+	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
+	struct ct_lock lock = { NULL, -1 };
+	int r = parse_run_opts("vzctl stop", argc, argv, false, &o);
+
+	if (r || (r = take_lock(ctx, "stopping", &lock)))
+		return r;
+	r = do_stop(ctx, &o);
+	ct_lock_release(&lock);
+	return r;
+}
+
+/* Stop when running, then start, under one lock. */
+int vzctl_restart(struct vzctl_ctx *ctx, int argc, char **argv)
+{
+	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
+	struct ct_lock lock = { NULL, -1 };
+	pid_t pid;
+	int r = parse_run_opts("vzctl restart", argc, argv, true, &o);
+
+	if (r || (r = take_lock(ctx, "restarting", &lock)))
+		return r;
+	cli_info("Restarting container");
+	if (ct_init_pid(&ctx->host, ctx->ctid_str, &pid, NULL) == 0)
+		r = do_stop(ctx, &o);
+	if (r == 0)
+		r = do_start(ctx, &o);
+	ct_lock_release(&lock);
+	return r;
+}

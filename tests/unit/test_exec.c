@@ -1,0 +1,156 @@
+/* The pure parts of getting into a CT (core/exec.c): joining exec's words, the
+ * environment a command gets, CapBnd from /proc/<pid>/status; and the syntax errors of
+ * vzctl exec, exec2, runscript and enter, which are refused before any CT is looked at
+ * (host-safe: nothing here joins a namespace or touches a cgroup). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bc.h"
+#include "testutil.h"
+
+Test(exec_join, words_joined_with_single_spaces)
+{
+	char *argv[] = { "echo", "a b", "", "c" };
+	char *s = ct_exec_join(4, argv);
+
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s, "echo a b  c");
+	free(s);
+	s = ct_exec_join(1, argv);
+	cr_expect_str_eq(s, "echo");
+	free(s);
+	s = ct_exec_join(0, argv);
+	cr_expect_str_eq(s, "");
+	free(s);
+}
+
+static size_t env_count(char **env)
+{
+	size_t n = 0;
+
+	while (env[n])
+		n++;
+	return n;
+}
+
+Test(exec_env, path_home_and_a_sane_term)
+{
+	char **env = ct_exec_env("xterm-256color");
+
+	cr_assert_not_null(env);
+	cr_assert_eq(env_count(env), 3);
+	cr_expect_str_eq(env[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	cr_expect_str_eq(env[1], "HOME=/root");
+	cr_expect_str_eq(env[2], "TERM=xterm-256color");
+	free(env);
+}
+
+Test(exec_env, no_term_when_absent_or_odd)
+{
+	static const char *const odd[] = { NULL, "", "xterm\n", "a b", "x;rm", "\033[31m",
+		"01234567890123456789012345678901234567890123456789012345678901234" };
+
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		char **env = ct_exec_env(odd[i]);
+
+		cr_assert_not_null(env);
+		cr_expect_eq(env_count(env), 2, "TERM '%s' was passed", odd[i] ? odd[i] : "(null)");
+		free(env);
+	}
+}
+
+Test(exec_env, nothing_of_the_callers_environment)
+{
+	char **env;
+
+	setenv("LD_PRELOAD", "/host/lib.so", 1);
+	env = ct_exec_env("screen.xterm");
+	for (size_t i = 0; env[i]; i++)
+		cr_expect(strncmp(env[i], "LD_PRELOAD=", 11) != 0);
+	cr_expect_str_eq(env[2], "TERM=screen.xterm");
+	free(env);
+	unsetenv("LD_PRELOAD");
+}
+
+Test(exec_capbnd, read_from_status)
+{
+	uint64_t v = 0;
+
+	cr_expect_eq(ct_parse_capbnd("Name:\tsleep\nCapPrm:\t0\nCapBnd:\t000001fffdfeffff\n"
+				     "CapAmb:\t0\n", &v), 0);
+	cr_expect_eq(v, 0x000001fffdfeffffULL);
+	cr_expect_eq(ct_parse_capbnd("CapBnd:\t0000000000000000", &v), 0);
+	cr_expect_eq(v, 0);
+}
+
+Test(exec_capbnd, missing_or_malformed)
+{
+	uint64_t v = 7;
+
+	cr_expect_eq(ct_parse_capbnd("Name:\tx\nCapEff:\tffff\n", &v), -ENOENT);
+	cr_expect_eq(ct_parse_capbnd("", &v), -ENOENT);
+	cr_expect_eq(ct_parse_capbnd("CapBnd:\t\n", &v), -EINVAL);
+	cr_expect_eq(ct_parse_capbnd("CapBnd:\t00zz\n", &v), -EINVAL);
+	cr_expect_eq(ct_parse_capbnd("CapBnd:\t00000000000000000\n", &v), -EINVAL);
+	cr_expect_eq(v, 7, "output touched on failure");
+}
+
+/* ------------------------------------------- the commands' syntax errors */
+
+static struct tu_host host;
+static char *vzctl;
+
+static void setup(void)
+{
+	tu_host_make(&host);
+	vzctl = tu_build_path("bin/vzctl");
+}
+
+static void teardown(void)
+{
+	tu_host_free(&host);
+	free(vzctl);
+}
+
+TestSuite(vzctl_exec, .init = setup, .fini = teardown);
+
+#define RUN(...) tu_run(host.vzconf, (char *const[]){ vzctl, __VA_ARGS__, NULL })
+
+static void expect_syntax(struct run_result r, const char *what)
+{
+	cr_expect_eq(r.status, 20, "%s: status %d, stderr: %s", what, r.status, r.err);
+	cr_expect(strstr(r.err, "--help"), "%s: %s", what, r.err);
+	tu_run_free(&r);
+}
+
+Test(vzctl_exec, commands_need_their_arguments)
+{
+	expect_syntax(RUN("exec", "101"), "exec without a command");
+	expect_syntax(RUN("exec2", "101"), "exec2 without a command");
+	expect_syntax(RUN("runscript", "101"), "runscript without a script");
+	expect_syntax(RUN("runscript", "101", "a", "b"), "runscript with two scripts");
+	expect_syntax(RUN("enter", "101", "--exec"), "enter --exec without a command");
+	expect_syntax(RUN("enter", "101", "--bogus"), "enter with an unknown option");
+}
+
+Test(vzctl_exec, runscript_names_a_missing_script)
+{
+	struct run_result r = RUN("runscript", "101", "/nonexistent/script.sh");
+
+	cr_expect_eq(r.status, 3, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "/nonexistent/script.sh"), "%s", r.err);
+	tu_run_free(&r);
+}
+
+Test(vzctl_exec, usage_lists_the_commands)
+{
+	struct run_result r = RUN("--help");
+
+	cr_expect_eq(r.status, 0);
+	cr_expect(strstr(r.out, "exec | exec2 CTID"), "%s", r.out);
+	cr_expect(strstr(r.out, "runscript CTID SCRIPT"), "%s", r.out);
+	cr_expect(strstr(r.out, "enter CTID [--exec"), "%s", r.out);
+	tu_run_free(&r);
+}
