@@ -588,7 +588,7 @@ static int find_template(const struct vz_host *host, const char *name, char **re
 
 /* GNU tar recognizes the compression by itself; owners are kept as numbers, since
  * the CT's users are not the host's. */
-static int unpack(const char *tarball, const char *dir, vz_err *err)
+static int unpack(const char *tarball, const char *dir, const char *private, vz_err *err)
 {
 	char *argv[] = { TAR_PROGRAM, "--numeric-owner", "-xpf", (char *)tarball, "-C", (char *)dir,
 			 NULL };
@@ -613,8 +613,8 @@ static int unpack(const char *tarball, const char *dir, vz_err *err)
 		return vz_fail(err, VZ_E_CREATE_PRIVATE, ENOENT,
 			       "Unable to run %s to unpack %s: install tar", TAR_PROGRAM, tarball);
 	return vz_fail(err, VZ_E_CREATE_PRIVATE, EIO,
-		       "Unable to unpack the OS template %s into %s (tar failed); is the tarball "
-		       "damaged, or the disk full?", tarball, dir);
+		       "Unable to unpack the OS template %s for %s (tar failed); is the tarball "
+		       "damaged, or the disk full?", tarball, private);
 }
 
 /* The CT's config: the sample's lines kept, the CT's own keys set. */
@@ -734,7 +734,7 @@ static int create_private(const struct ct_paths *p, const char *tarball, const c
 		r = vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "chmod %s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	if ((r = unpack(tarball, tmp, err)) < 0 ||
+	if ((r = unpack(tarball, tmp, p->private, err)) < 0 ||
 	    (hostname && (r = write_hostname(tmp, hostname, err)) < 0))
 		goto fail;
 	if ((r = vz_conf_save(cf, p->conf, NULL, err)) < 0)

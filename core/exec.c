@@ -31,13 +31,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "core/bc.h"
-
-extern char **environ;
 
 #define EXEC_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define EXEC_HOME "HOME=/root"
@@ -388,9 +387,16 @@ static int open_pty_master(const struct exec_ctx *x)
 {
 	/* The CT's /dev/ptmx, after the chroot: a pty of the CT's own devpts instance. */
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
 
 	if (master < 0)
 		return -errno;
+	/* The CT owns that path: whatever it put there must be the pty multiplexer. */
+	if (fstat(master, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 ||
+	    minor(st.st_rdev) != 2) {
+		close(master);
+		return -ENOTTY;
+	}
 	if (unlockpt(master) < 0) {
 		int e = errno;
 

@@ -953,6 +953,34 @@ fail:
 
 /* ----------------------------------------------------------------- stop */
 
+static bool pid_file_exists(const struct vz_host *host, const char *ctid)
+{
+	_cleanup_free_ char *path = pid_file_path(host, ctid);
+	struct stat st;
+
+	return path && lstat(path, &st) == 0;
+}
+
+/* A CT that is not running.  When its pid file is still there, it was started and its
+ * init died: what that start made (cgroup, run state, the root area's mount) goes.  A
+ * CT mounted with vzctl mount and never started stays mounted. */
+static int stop_dead(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+		     vz_err *err)
+{
+	bool had_run = pid_file_exists(host, ctid);
+	int r = clean_leftovers(host, ctid, err);
+
+	if (r < 0)
+		return r;
+	if (had_run && ct_is_mounted(host, ctid)) {
+		r = ct_umount(host, ctid, err);
+		if (r < 0)
+			return r;
+		note(o, "Container is unmounted");
+	}
+	return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
+}
+
 int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	    vz_err *err)
 {
@@ -962,12 +990,8 @@ int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_op
 	long timeout;
 	int r;
 
-	if (ct_init_pid(host, ctid, &init, NULL) < 0) {
-		r = clean_leftovers(host, ctid, err);
-		if (r < 0)
-			return r;
-		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
-	}
+	if (ct_init_pid(host, ctid, &init, NULL) < 0)
+		return stop_dead(host, ctid, o, err);
 	r = load_ct_conf(host, ctid, &cf, err);
 	if (r < 0 && r != -ENOENT)
 		return r;

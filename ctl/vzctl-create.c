@@ -68,10 +68,15 @@ static int locked(struct vzctl_ctx *ctx, const char *status,
 static int do_create(struct vzctl_ctx *ctx, void *arg, vz_err *err)
 {
 	int r = ct_create(&ctx->host, ctx->ctid_str, arg, err);
+	_cleanup_free_ char *conf = NULL;
 
-	if (r == 0)
-		cli_info("Container private area was created");
-	return r;
+	if (r < 0)
+		return r;
+	conf = vz_host_ct_conf_path(&ctx->host, ctx->ctid_str);
+	if (conf)
+		cli_info("CT configuration saved to %s", conf);
+	cli_info("Container private area was created");
+	return 0;
 }
 
 int vzctl_create(struct vzctl_ctx *ctx, int argc, char **argv)

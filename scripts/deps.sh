@@ -9,7 +9,7 @@ packages=(
 	libcgroup-dev libiniparser-dev libcriterion-dev
 	libnl-3-dev libnl-route-3-dev libcap-dev libfuse3-dev fuse3
 	libbpf-dev bpftool libjson-c-dev
-	qemu-system-x86 qemu-utils busybox-static cpio kmod e2fsprogs
+	qemu-system-x86 qemu-utils busybox-static cpio kmod e2fsprogs xz-utils zstd
 	criu rsync openssh-client iproute2 procps util-linux
 )
 

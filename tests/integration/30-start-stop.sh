@@ -9,7 +9,8 @@
 # down and starts again, STOP_TIMEOUT falls back to cgroup.kill for an init that
 # ignores the request.  With CAPABILITY="mknod:on" the device program still refuses
 # a block device node and lets /dev/null's numbers through.  (31-start-cycles.sh: 20
-# start/stop cycles leave nothing behind.)
+# start/stop cycles leave nothing behind.)  The next stop of a CT whose init died
+# removes its cgroup, pid file and mount and exits 31.
 set -u
 . "$(dirname "$0")/common.bash"
 need_root
@@ -194,6 +195,16 @@ expect_rc 0 vzctl restart $ctid
 expect_out "Container was stopped"
 expect_out "Container start in progress..."
 expect_status "exist mounted running"
+# The next stop of a CT whose init died cleans what its start made, then says 31.
+pid=$(init_pid)
+kill -9 "$pid"
+for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+expect_rc 31 vzctl stop $ctid
+expect_out "Container is not running"
+expect_status "exist unmounted down"
+[ ! -e "$it/run/$ctid.pid" ] || fail "the dead CT's pid file is left"
+[ ! -e "/sys/fs/cgroup/$parent/$ctid" ] || fail "the dead CT's cgroup is left"
+expect_rc 0 vzctl start $ctid
 expect_rc 0 vzctl stop $ctid --fast
 expect_status "exist unmounted down"
 
@@ -222,4 +233,4 @@ kill "$sleeper"
 mounts_after=$(wc -l </proc/self/mountinfo)
 [ "$mounts_after" -eq "$mounts_before" ] || fail "mounts left behind: $mounts_before -> $mounts_after"
 expect_rc 0 vzctl destroy $ctid
-echo "ok"
+echo "ok (${SECONDS}s)"

@@ -168,8 +168,12 @@ Test(create, unpacks_the_template_and_writes_the_config_from_the_sample)
 	char *c = tu_read(conf, NULL);
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect_str_eq(r.out, "Creating container private area (tiny)\n"
-				"Container private area was created\n");
+	char *saved;
+	cr_assert(asprintf(&saved, "Creating container private area (tiny)\n"
+			   "CT configuration saved to %s\nContainer private area was created\n",
+			   conf) > 0);
+	cr_expect_str_eq(r.out, saved);
+	free(saved);
 	cr_expect(exists(sh));
 	char *hn_path = hpath("private/101/etc/hostname"), *hn = tu_read(hn_path, NULL);
 	cr_expect_str_eq(hn, "ct.example\n");
@@ -512,4 +516,35 @@ Test(create, hostname_is_never_written_through_a_symlink_of_the_template)
 	free(victim);
 	free(cache);
 	free(got);
+}
+
+/* Every kind of tarball the template cache may hold is found and unpacked. */
+Test(create, templates_in_xz_zstd_and_plain_tar)
+{
+	const char *kinds[][2] = { { "xz", "tar -cJf" }, { "zst", "tar --zstd -cf" }, { "", "tar -cf" } };
+	char *tree = hpath("tree-k/bin"), *cache = hpath("template/cache"), *sh = hpath("tree-k/bin/sh");
+	char cmd[8192];
+
+	mkdirs(tree);
+	mkdirs(cache);
+	tu_write(sh, "#!/bin/true\n");
+	for (size_t i = 0; i < 3; i++) {
+		char id[8], name[16], *priv;
+		struct run_result r;
+
+		snprintf(id, sizeof(id), "%zu", 101 + i);
+		snprintf(name, sizeof(name), "k%zu", i);
+		snprintf(cmd, sizeof(cmd), "%s '%s/%s.tar%s%s' -C '%s/tree-k' .", kinds[i][1], cache, name,
+			 *kinds[i][0] ? "." : "", kinds[i][0], host.dir);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		r = RUN("create", id, "--ostemplate", name);
+		cr_expect_eq(r.status, 0, "%s: %s", name, r.err);
+		priv = hpath("private/%s/bin/sh", id);
+		cr_expect(exists(priv), "%s", priv);
+		tu_run_free(&r);
+		free(priv);
+	}
+	free(tree);
+	free(cache);
+	free(sh);
 }

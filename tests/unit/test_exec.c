@@ -5,7 +5,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/bc.h"
 #include "testutil.h"
@@ -142,6 +145,47 @@ Test(vzctl_exec, runscript_names_a_missing_script)
 	cr_expect_eq(r.status, 3, "stderr: %s", r.err);
 	cr_expect(strstr(r.err, "/nonexistent/script.sh"), "%s", r.err);
 	tu_run_free(&r);
+}
+
+/* RUNDIR inside the test's tree; ct_init_pid only reads the pid file and /proc. */
+static char *with_rundir(void)
+{
+	char *conf = tu_read(host.vzconf, NULL), *rundir, *text;
+
+	cr_assert_not_null(conf);
+	cr_assert(asprintf(&rundir, "%s/run", host.dir) > 0);
+	cr_assert(mkdir(rundir, 0755) == 0);
+	cr_assert(asprintf(&text, "%sRUNDIR=%s\n", conf, rundir) > 0);
+	tu_write(host.vzconf, text);
+	free(conf);
+	free(text);
+	return rundir;
+}
+
+Test(vzctl_exec, a_ct_that_does_not_run_is_31)
+{
+	static const char *const cmds[][3] = {
+		{ "exec", "true", NULL }, { "exec2", "true", NULL }, { "enter", NULL, NULL },
+	};
+	char *rundir = with_rundir(), *pidfile, pid[32];
+
+	/* No pid file, then one naming a live process that is not in the CT's cgroup. */
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			struct run_result r = tu_run(host.vzconf, (char *const[]){ vzctl,
+				(char *)cmds[i][0], "101", (char *)cmds[i][1], NULL });
+
+			cr_expect_eq(r.status, 31, "%s (round %d): %d, %s", cmds[i][0], round,
+				     r.status, r.err);
+			cr_expect(strstr(r.err, "not running"), "%s", r.err);
+			tu_run_free(&r);
+		}
+		cr_assert(asprintf(&pidfile, "%s/101.pid", rundir) > 0);
+		snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+		tu_write(pidfile, pid);
+		free(pidfile);
+	}
+	free(rundir);
 }
 
 Test(vzctl_exec, usage_lists_the_commands)
