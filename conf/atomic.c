@@ -219,3 +219,23 @@ int vz_write_file_atomic(const char *path, const char *data, size_t len)
 
 	return r < 0 ? r : replace_file(real, data, len);
 }
+
+int vz_mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *buf = strdup(path);
+	struct stat st;
+
+	if (!buf)
+		return -ENOMEM;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ errors */
@@ -202,5 +203,9 @@ int vz_read_fd(int fd, char **ret, size_t *ret_len);
  * then the directory is fsynced.  For configs and any other state kept in files.
  * Returns 0 or a negative errno; the temporary file never outlives a failure. */
 int vz_write_file_atomic(const char *path, const char *data, size_t len);
+
+/* Creates path and its missing parents with mode; existing directories are kept as
+ * they are.  0, or a negative errno (-ENOTDIR when path exists but is no directory). */
+int vz_mkdir_p(const char *path, mode_t mode);
 
 #endif

@@ -111,26 +111,6 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Creates the missing directories of path with mode (existing ones are kept as they are). */
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *buf = strdup(path);
-
-	if (!buf)
-		return -ENOMEM;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return is_dir(path) ? 0 : -ENOTDIR;
-}
-
 /* Creates the missing parents of a private or root area.  They are made 0700: a CT's
  * files include setuid programs of its own root, which host users must not reach. */
 static int mkdir_parent(const char *path)
@@ -139,7 +119,7 @@ static int mkdir_parent(const char *path)
 
 	if (!parent)
 		return -ENOMEM;
-	return *parent ? mkdir_p(parent, 0700) : 0;
+	return *parent ? vz_mkdir_p(parent, 0700) : 0;
 }
 
 /* "<dir of path>/.<base of path>.<what>.XXXXXX": a name beside path, on its file system,

@@ -13,27 +13,6 @@
 
 #define LOCK_TRIES 3
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* The command line of a process, NULs turned to blanks, for "Locked by". */
 static void read_cmdline(pid_t pid, char *buf, size_t len)
 {
@@ -149,7 +128,7 @@ int ct_lock_take(const char *lockdir, const char *ctid, const char *status,
 
 	if (!lockdir || !*lockdir)
 		return vz_fail(err, VZ_E_NO_LOCKDIR, 0, "LOCKDIR is not set in vz.conf");
-	r = mkdir_p(lockdir, 0755);
+	r = vz_mkdir_p(lockdir, 0755);
 	if (r < 0)
 		return vz_fail(err, VZ_E_SYSTEM, -r, "Unable to create the lock directory %s: %s%s",
 			       lockdir, strerror(-r),
