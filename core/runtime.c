@@ -551,6 +551,25 @@ struct init_args {
 	int rep; /* write end of the report pipe */
 };
 
+/* The CT's own start scripts set the hostname from /etc/hostname (the busybox
+ * template's rcS, Debian's hostname.sh), so the file must say what HOSTNAME says or
+ * they undo sethostname; vzctl's setup scripts wrote it at start for the same reason.
+ * Runs after pivot_root, so the path is the CT's; a symlink there is not followed.  A
+ * CT without a writable /etc keeps the name the kernel was given: nothing to report. */
+static void write_etc_hostname(const char *name)
+{
+	_cleanup_close_ int fd = open("/etc/hostname",
+				       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	size_t len = strlen(name);
+
+	if (fd < 0)
+		return;
+	/* A short write leaves a file rcS reads as some other name: nothing better to do
+	 * than what the kernel already holds, so the result is not checked further. */
+	if (write(fd, name, len) == (ssize_t)len)
+		(void)!write(fd, "\n", 1);
+}
+
 /* pid 1 of the CT: everything up to exec of its /sbin/init. */
 __attribute__((noreturn))
 static void ct_init_main(const struct init_args *a)
@@ -573,6 +592,8 @@ static void ct_init_main(const struct init_args *a)
 	if (a->c->hostname && sethostname(a->c->hostname, strlen(a->c->hostname)) < 0)
 		child_fail(rep, VZ_E_BAD_HOSTNAME, errno, "Unable to set the hostname %s: %s",
 			   a->c->hostname, strerror(errno));
+	if (a->c->hostname)
+		write_etc_hostname(a->c->hostname);
 	loopback_up(rep);
 	if (access("/sbin/init", X_OK) < 0 || access("/bin/sh", X_OK) < 0)
 		child_fail(rep, VZ_E_BAD_CT, ENOENT,
