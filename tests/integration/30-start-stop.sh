@@ -20,34 +20,11 @@ need_built bin/vzctl
 [ -d /vz ] || skip "no /vz in this guest"
 
 ctid=1030
-it=/vz/itest-start
-parent=itest-start.slice
+ct_host /vz/itest-start itest-start.slice
+trap "ct_host_cleanup $ctid" EXIT
 private=$it/private/$ctid
 root=$it/root/$ctid
 marker=$it/HOST-ONLY-FILE
-cleanup() {
-	local cg=/sys/fs/cgroup/$parent/$ctid
-	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
-	grep -q " $root " /proc/self/mountinfo && umount -l "$root"
-	rm -rf "$it"
-}
-trap cleanup EXIT
-mkdir -p "$it/conf" "$it/run"
-cp "$VZ_SRC"/conf/samples/*.conf-sample "$it/conf/"
-cat >"$it/vz.conf" <<EOF
-LOCKDIR=$it/lock
-DUMPDIR=$it/dump
-RUNDIR=$it/run
-VE_CONFDIR=$it/conf
-TEMPLATE=$it/template
-VE_ROOT=$it/root/\$VEID
-VE_PRIVATE=$it/private/\$VEID
-CT_CGROUP_PARENT=$parent
-CONFIGFILE="vswap-256m"
-EOF
-export VZ_CONF=$it/vz.conf
-vzctl() { "$BUILD/bin/vzctl" "$@"; }
 touch "$marker"
 
 # expect_rc CODE CMD...: CMD exits with CODE; its output is shown and kept in $out.

@@ -12,29 +12,9 @@ need_built bin/vzctl
 [ -d /vz ] || skip "no /vz in this guest"
 
 ctid=1031
-it=/vz/itest-cycles
-parent=itest-cycles.slice
+ct_host /vz/itest-cycles itest-cycles.slice
+trap "ct_host_cleanup $ctid" EXIT
 root=$it/root/$ctid
-cleanup() {
-	local cg=/sys/fs/cgroup/$parent/$ctid
-	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
-	grep -q " $root " /proc/self/mountinfo && umount -l "$root"
-	rm -rf "$it"
-}
-trap cleanup EXIT
-mkdir -p "$it/conf"
-cat >"$it/vz.conf" <<EOF2
-LOCKDIR=$it/lock
-RUNDIR=$it/run
-VE_CONFDIR=$it/conf
-TEMPLATE=$it/template
-VE_ROOT=$it/root/\$VEID
-VE_PRIVATE=$it/private/\$VEID
-CT_CGROUP_PARENT=$parent
-EOF2
-export VZ_CONF=$it/vz.conf
-vzctl() { "$BUILD/bin/vzctl" "$@"; }
 make -s -C "$VZ_SRC" template TEMPLATE_OUT="$it/template/cache/busybox.tar.gz" >/dev/null ||
 	fail "make template failed"
 vzctl create $ctid --ostemplate busybox >/dev/null || fail "create failed"

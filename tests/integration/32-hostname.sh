@@ -11,27 +11,10 @@ need_built bin/vzctl
 [ -d /vz ] || skip "no /vz in this guest"
 
 ctid=1032
-it=/vz/itest-hostname
-parent=itest-hostname.slice
-vzctl() { "$BUILD/bin/vzctl" "$@"; }
-cleanup() {
-	local cg=/sys/fs/cgroup/$parent/$ctid
-	vzctl stop $ctid --fast >/dev/null 2>&1
-	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
-	grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
-	rm -rf "$it"
-}
-trap cleanup EXIT
-mkdir -p "$it/conf" "$it/run" "$it/template/cache"
-cp "$VZ_SRC"/conf/samples/*.conf-sample "$it/conf/"
-printf '%s\n' "LOCKDIR=$it/lock" "DUMPDIR=$it/dump" "RUNDIR=$it/run" "VE_CONFDIR=$it/conf" \
-	"TEMPLATE=$it/template" "VE_ROOT=$it/root/\$VEID" "VE_PRIVATE=$it/private/\$VEID" \
-	"CT_CGROUP_PARENT=$parent" 'CONFIGFILE="vswap-256m"' >"$it/vz.conf"
-export VZ_CONF=$it/vz.conf
+ct_host /vz/itest-hostname itest-hostname.slice
+trap "ct_host_cleanup $ctid" EXIT
 
-bash "$VZ_SRC/scripts/vztmpl-busybox" -o "$it/template/cache/busybox.tar.gz" >/dev/null ||
-	fail "cannot build the busybox template"
+ct_template
 vzctl create $ctid --ostemplate busybox --hostname first.example >/dev/null || fail "create failed"
 vzctl set $ctid --hostname second.example --save >/dev/null || fail "set --hostname failed"
 vzctl start $ctid --wait >"$it/start.out" 2>&1 || fail "start failed: $(tail -n 1 "$it/start.out")"

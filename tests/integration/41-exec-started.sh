@@ -13,35 +13,10 @@ need_built bin/vzctl
 command -v python3 >/dev/null || skip "needs python3 for the pty driver"
 
 ctid=1041
-it=/vz/itest-exec-started
-parent=itest-exec-started.slice
-vzctl() { "$BUILD/bin/vzctl" "$@"; }
-cleanup() {
-	local cg=/sys/fs/cgroup/$parent/$ctid
-	vzctl stop $ctid --fast >/dev/null 2>&1
-	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
-	grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
-	rm -rf "$it"
-}
-trap cleanup EXIT
-mkdir -p "$it/conf" "$it/run" "$it/template/cache"
-cp "$VZ_SRC"/conf/samples/*.conf-sample "$it/conf/"
-cat >"$it/vz.conf" <<END_OF_CONF
-LOCKDIR=$it/lock
-DUMPDIR=$it/dump
-RUNDIR=$it/run
-VE_CONFDIR=$it/conf
-TEMPLATE=$it/template
-VE_ROOT=$it/root/\$VEID
-VE_PRIVATE=$it/private/\$VEID
-CT_CGROUP_PARENT=$parent
-CONFIGFILE="vswap-256m"
-END_OF_CONF
-export VZ_CONF=$it/vz.conf
+ct_host /vz/itest-exec-started itest-exec-started.slice
+trap "ct_host_cleanup $ctid" EXIT
 
-bash "$VZ_SRC/scripts/vztmpl-busybox" -o "$it/template/cache/busybox.tar.gz" >/dev/null ||
-	fail "cannot build the busybox template"
+ct_template
 vzctl create $ctid --ostemplate busybox --hostname started$ctid >/dev/null || fail "create failed"
 vzctl start $ctid --wait >"$it/start.out" 2>&1 || skip "vzctl start failed: $(tail -n 1 "$it/start.out")"
 init=$(cat "$it/run/$ctid.pid")

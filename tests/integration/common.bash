@@ -39,3 +39,36 @@ need_built() {
 expect_line() {
 	grep -qxF -- "$1" "$2" || fail "expected the line '$1'"
 }
+
+# ct_host DIR PARENT: a host of its own for the tools, under DIR: a vz.conf whose every
+# path lies inside DIR (exported as VZ_CONF), the sample configs, CT cgroups under
+# PARENT.  Sets $it and $parent, defines vzctl() for $BUILD/bin/vzctl.
+ct_host() {
+	it=$1
+	parent=$2
+	mkdir -p "$it/conf" "$it/run" "$it/template/cache"
+	cp "$VZ_SRC"/conf/samples/*.conf-sample "$it/conf/"
+	printf '%s\n' "LOCKDIR=$it/lock" "DUMPDIR=$it/dump" "RUNDIR=$it/run" "VE_CONFDIR=$it/conf" \
+		"TEMPLATE=$it/template" "VE_ROOT=$it/root/\$VEID" "VE_PRIVATE=$it/private/\$VEID" \
+		"CT_CGROUP_PARENT=$parent" 'CONFIGFILE="vswap-256m"' >"$it/vz.conf"
+	export VZ_CONF=$it/vz.conf
+}
+
+vzctl() { "$BUILD/bin/vzctl" "$@"; }
+
+# ct_template: the busybox template, built into the ct_host tree.
+ct_template() {
+	bash "$VZ_SRC/scripts/vztmpl-busybox" -o "$it/template/cache/busybox.tar.gz" >/dev/null ||
+		fail "cannot build the busybox template"
+}
+
+# ct_host_cleanup CTID: whatever a failed test left of CT CTID (its processes, cgroup,
+# mount), then the ct_host tree.  For an EXIT trap.
+ct_host_cleanup() {
+	local ctid=$1 cg=/sys/fs/cgroup/$parent/$1
+	vzctl stop "$ctid" --fast >/dev/null 2>&1
+	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
+	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
+	grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
+	rm -rf "$it"
+}

@@ -1,0 +1,160 @@
+#!/bin/bash
+# A running busybox CT, started by vzctl, is checkpointed with `criu dump` and
+# restored with `criu restore` (Debian's criu 3.17), and vzctl sees it running again.
+set -u
+. "$(dirname "$0")/common.bash"
+need_root
+need_cgroup2
+need_built bin/vzctl
+[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
+[ -d /vz ] || skip "no /vz in this guest"
+command -v criu >/dev/null || skip "criu is not installed"
+
+ctid=1050
+it=/vz/itest-criu
+parent=itest-criu.slice
+img=$it/img
+vzctl() { "$BUILD/bin/vzctl" "$@"; }
+cleanup() {
+	local cg=/sys/fs/cgroup/$parent/$ctid
+	vzctl stop $ctid --fast >/dev/null 2>&1
+	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
+	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
+	grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
+	rm -rf "$it"
+}
+trap cleanup EXIT
+showlog() {
+	echo "--- $1 (errors and last lines)"
+	grep -B3 -E 'Error|Warn' "$1" | head -n 60 | sed 's/^/    /'
+	tail -n 25 "$1" | sed 's/^/    /'
+}
+mkdir -p "$it/conf" "$it/run" "$it/template/cache" "$img"
+cp "$VZ_SRC"/conf/samples/*.conf-sample "$it/conf/"
+cat >"$it/vz.conf" <<END_OF_CONF
+LOCKDIR=$it/lock
+DUMPDIR=$it/dump
+RUNDIR=$it/run
+VE_CONFDIR=$it/conf
+TEMPLATE=$it/template
+VE_ROOT=$it/root/\$VEID
+VE_PRIVATE=$it/private/\$VEID
+CT_CGROUP_PARENT=$parent
+CONFIGFILE="vswap-256m"
+END_OF_CONF
+export VZ_CONF=$it/vz.conf
+
+bash "$VZ_SRC/scripts/vztmpl-busybox" -o "$it/template/cache/busybox.tar.gz" >/dev/null ||
+	fail "cannot build the busybox template"
+vzctl create $ctid --ostemplate busybox --hostname criu$ctid >/dev/null || fail "create failed"
+# Probes run inside the CT: the CT's httpd over its loopback (the network must work
+# after restore), the counter, the sleeper's pid as the CT sees it.
+cat >"$it/private/$ctid/probe" <<'END_OF_PROBE'
+#!/bin/sh
+case $1 in
+http) printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc 127.0.0.1 80 | head -n 1 | tr -d "\r" ;;
+counter) cat /run/counter ;;
+sleeper) ps -o pid,args | awk '$2 == "sleep" && $3 == "1000042" { print $1 }' ;;
+esac
+END_OF_PROBE
+chmod 755 "$it/private/$ctid/probe"
+vzctl start $ctid --wait >"$it/start.out" 2>&1 || skip "vzctl start failed: $(tail -n 1 "$it/start.out")"
+init=$(cat "$it/run/$ctid.pid")
+probe() { vzctl exec2 $ctid /probe "$@" </dev/null; }
+elapsed() { echo "$(date +%s.%N) - $1" | bc | sed 's/^\./0./'; }
+
+# The marker: a counter loop (its count lives in the shell's memory, a copy in the CT's
+# /run, a tmpfs of the CT's own) and a sleep with a known argv, both left running.
+vzctl exec $ctid 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i >/run/counter; sleep 0.2; done" </dev/null >/dev/null 2>&1 &' </dev/null ||
+	fail "cannot start the counter loop"
+vzctl exec $ctid 'setsid sleep 1000042 </dev/null >/dev/null 2>&1 &' </dev/null || fail "cannot start the sleeper"
+sleep 1
+sleeper=$(probe sleeper)
+[ -n "$sleeper" ] || fail "the sleeper does not run"
+[ "$(probe http)" = "HTTP/1.1 200 OK" ] || fail "the CT's httpd does not answer before the dump"
+before=$(probe counter)
+[ -n "$before" ] || fail "no counter"
+echo "before: init host pid $init, sleeper pid $sleeper in the CT, counter $before, httpd answers"
+
+# criu finds the CT's pid, mount, uts, ipc, net and cgroup namespaces by itself (each
+# differs from its own) and dumps them; the root mount (ext4 of /vz, the private area
+# bound onto the root area) is the mount namespace's root and needs no --external.
+#   --manage-cgroups   records the CT's cgroup (<parent>/<ctid>) so that restore puts
+#                      the tasks back in it (the default "soft" mode: the cgroup that
+#                      vzctl made, with its device program, still exists after the
+#                      dump, and the tasks join it); without it they would land in
+#                      criu's own cgroup and vzctl would not see the CT as running.
+#   --file-locks       in case a CT process holds a lock (busybox's do not; a real
+#                      distribution's do).
+#   --network-lock nftables: criu blocks the CT's network namespace while it dumps; the
+#                      default method runs iptables-restore, which is not installed
+#                      ("execvp("iptables-restore", ...) failed", "Locking network
+#                      failed: iptables-restore returned -1", "Dumping FAILED"); nftables
+#                      goes through libnftables, which criu links.
+#   -v4 -o dump.log    the log in the image directory, shown when something fails.
+# The processes are gone after a successful dump (no --leave-running).
+t0=$(date +%s.%N)
+criu dump -t "$init" -D "$img" -v4 -o dump.log --manage-cgroups --file-locks \
+	--network-lock nftables
+rc=$?
+echo "criu dump -> $rc ($(elapsed "$t0") s)"
+[ $rc -eq 0 ] || { showlog "$img/dump.log"; fail "criu dump failed"; }
+for i in $(seq 50); do [ -d "/proc/$init" ] || break; sleep 0.1; done
+[ -d "/proc/$init" ] && fail "init $init still runs after the dump"
+[ "$(vzctl status $ctid)" = "CTID $ctid exist mounted down" ] || fail "status after the dump: $(vzctl status $ctid)"
+
+# Restore into the root area, which is still mounted (criu pivot_roots the restored
+# mount namespace into --root and rebuilds proc, sysfs, cgroup2, the tmpfs /dev with its
+# nodes and the console bind, devpts, /dev/shm and /run from the image).
+#   -d (--restore-detached)  criu exits once the tree runs; the init is nobody's child,
+#                      as after vzctl start.
+#   --pidfile          the restored init's host pid, which becomes <RUNDIR>/<ctid>.pid
+#                      so that vzctl status, exec and stop find the CT.
+#   --manage-cgroups, --file-locks, --network-lock nftables: as for the dump (restore
+#                      refuses images whose options it is not given the same way).
+t0=$(date +%s.%N)
+criu restore -D "$img" -v4 -o restore.log -d --root "$it/root/$ctid" --pidfile "$it/restored.pid" \
+	--manage-cgroups --file-locks --network-lock nftables
+rc=$?
+echo "criu restore -> $rc ($(elapsed "$t0") s)"
+[ $rc -eq 0 ] || { showlog "$img/restore.log"; fail "criu restore failed"; }
+new=$(cat "$it/restored.pid")
+[ -d "/proc/$new" ] || fail "the restored init $new does not run"
+[ "$(cat /proc/$new/cgroup)" = "0::/$parent/$ctid" ] || fail "the restored init is in $(cat /proc/$new/cgroup)"
+for ns in pid mnt uts ipc net cgroup; do
+	[ "$(readlink /proc/$new/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
+		fail "the restored CT shares the host's $ns namespace"
+done
+cp "$it/restored.pid" "$it/run/$ctid.pid"
+[ "$(vzctl status $ctid)" = "CTID $ctid exist mounted running" ] || fail "status after the restore: $(vzctl status $ctid)"
+[ "$(vzctl exec2 $ctid hostname </dev/null)" = criu$ctid ] || fail "hostname after the restore"
+[ "$(probe sleeper)" = "$sleeper" ] || fail "the sleeper is not back as pid $sleeper: '$(probe sleeper)'"
+after=$(probe counter)
+sleep 1
+later=$(probe counter)
+echo "after: init host pid $new, sleeper pid $sleeper in the CT, counter $after then $later"
+[ "$after" -ge "$before" ] || fail "the counter restarted: $before before the dump, $after after the restore"
+[ "$later" -gt "$after" ] || fail "the counter loop does not run after the restore"
+
+# criu 3.17's nftables lock is a table "inet CRIU-<pid of the dumped init>" made in the
+# CT's netns before the netns is dumped, so it is in the image and comes back with it;
+# restore then deletes "CRIU-<restored init's host pid>" ("Error: No such file or
+# directory; did you mean table 'CRIU-<old pid>' in family inet?", restore still exits
+# 0) and the CT's loopback stays blocked.  No nft binary here: the table goes through
+# libnftables from python's ctypes, inside the CT's netns.
+nsenter -t "$new" -n python3 - "CRIU-$init" <<'END_OF_PY' || fail "cannot delete criu's lock table"
+import ctypes, sys
+nft = ctypes.CDLL("libnftables.so.1")
+nft.nft_ctx_new.restype = ctypes.c_void_p
+nft.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+ctx = nft.nft_ctx_new(0)
+sys.exit(nft.nft_run_cmd_from_buffer(ctx, ("delete table inet %s" % sys.argv[1]).encode()) != 0)
+END_OF_PY
+[ "$(probe http)" = "HTTP/1.1 200 OK" ] || fail "the CT's httpd does not answer after the restore"
+echo "after: httpd answers over the CT's loopback"
+
+out=$(vzctl stop $ctid 2>&1) || fail "stop of the restored CT failed: $out"
+[ "$(vzctl status $ctid)" = "CTID $ctid exist unmounted down" ] || fail "status after stop: $(vzctl status $ctid)"
+[ -d "/proc/$new" ] && fail "the restored init still runs after stop"
+[ ! -e "/sys/fs/cgroup/$parent/$ctid" ] || fail "stop left the cgroup"
+echo "ok (${SECONDS}s)"
