@@ -13,11 +13,7 @@
 # removes its cgroup, pid file and mount and exits 31.
 set -u
 . "$(dirname "$0")/common.bash"
-need_root
-need_cgroup2
-need_built bin/vzctl
-[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
-[ -d /vz ] || skip "no /vz in this guest"
+need_ct_host
 
 ctid=1030
 ct_host /vz/itest-start itest-start.slice

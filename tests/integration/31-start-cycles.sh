@@ -5,11 +5,7 @@
 # --fast (cgroup.kill at once), so both ways of stopping are counted.
 set -u
 . "$(dirname "$0")/common.bash"
-need_root
-need_cgroup2
-need_built bin/vzctl
-[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
-[ -d /vz ] || skip "no /vz in this guest"
+need_ct_host
 
 ctid=1031
 ct_host /vz/itest-cycles itest-cycles.slice

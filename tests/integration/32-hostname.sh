@@ -4,11 +4,7 @@
 # start writes HOSTNAME into the CT's /etc/hostname, as vzctl's setup scripts did.
 set -u
 . "$(dirname "$0")/common.bash"
-need_root
-need_cgroup2
-need_built bin/vzctl
-[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
-[ -d /vz ] || skip "no /vz in this guest"
+need_ct_host
 
 ctid=1032
 ct_host /vz/itest-hostname itest-hostname.slice

@@ -5,11 +5,7 @@
 # 30-start-stop.sh's failure to report, not this test's.
 set -u
 . "$(dirname "$0")/common.bash"
-need_root
-need_cgroup2
-need_built bin/vzctl
-[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
-[ -d /vz ] || skip "no /vz in this guest"
+need_ct_host
 command -v python3 >/dev/null || skip "needs python3 for the pty driver"
 
 ctid=1041

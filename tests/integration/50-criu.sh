@@ -13,11 +13,7 @@
 # Each criu option is explained where it is used.
 set -u
 . "$(dirname "$0")/common.bash"
-need_root
-need_cgroup2
-need_built bin/vzctl
-[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
-[ -d /vz ] || skip "no /vz in this guest"
+need_ct_host
 command -v criu >/dev/null || skip "criu is not installed"
 
 ctid=1050

@@ -40,6 +40,16 @@ expect_line() {
 	grep -qxF -- "$1" "$2" || fail "expected the line '$1'"
 }
 
+# need_ct_host: what a test that runs CTs with vzctl needs: root, cgroup v2, the built
+# vzctl, busybox-static for the template, and /vz on a file system of its own.
+need_ct_host() {
+	need_root
+	need_cgroup2
+	need_built bin/vzctl
+	[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
+	[ -d /vz ] || skip "no /vz in this guest"
+}
+
 # ct_host DIR PARENT: a host of its own for the tools, under DIR: a vz.conf whose every
 # path lies inside DIR (exported as VZ_CONF), the sample configs, CT cgroups under
 # PARENT.  Sets $it and $parent, defines vzctl() for $BUILD/bin/vzctl.
