@@ -67,6 +67,7 @@ enum vz_exit {
 	VZ_E_ACTION_SCRIPT = 79,
 	VZ_E_CONFIG_COPY = 82,
 	VZ_E_INVALID_CONFIG = 85,
+	VZ_E_START_DISABLED = 105, /* DISABLED=yes and no --force */
 	VZ_E_APPLY_CONFIG = 109,  /* cannot apply config */
 	VZ_E_TEMPLATE_NOT_FOUND = 91,
 	VZ_E_CT_NAME = 131,
@@ -195,6 +196,13 @@ char *vz_subst_veid(const char *value, const char *veid);
 /* Reads fd to its end into a new NUL-terminated buffer; 0 or a negative errno (a
  * directory gives -EISDIR).  ret_len may be NULL. */
 int vz_read_fd(int fd, char **ret, size_t *ret_len);
+
+/* One record of len bytes over a unix socket, with fd attached (SCM_RIGHTS) when
+ * fd >= 0; 0 or a negative errno.  No SIGPIPE. */
+int vz_send_fd(int sock, const void *data, size_t len, int fd);
+/* One record into data; an attached fd (close-on-exec) goes to *ret_fd when that is
+ * -1, and is closed otherwise.  The record's length, 0 at end of file, or -errno. */
+ssize_t vz_recv_fd(int sock, void *data, size_t len, int *ret_fd);
 
 /* Makes `path` hold exactly `data`, so that a reader (or a crash) sees either the old
  * file or the new one, never a mix: symlinks are resolved first (a dangling one is

@@ -142,6 +142,11 @@ struct ct_res {
 	char *cpumask;                               /* "0-3,6", "all"; NULL when unset */
 	unsigned long ioprio;    bool has_ioprio;    /* 0..7 */
 	char *hostname;                              /* NULL when unset */
+	bool disabled;           bool has_disabled;  /* DISABLED=yes: start needs --force */
+	/* LOCAL_UID/LOCAL_GID: the host uid and gid of the CT's root; the CT runs in a user
+	 * namespace mapping its ids 0..CT_USERNS_IDS-1 from there.  0: no user namespace. */
+	unsigned long local_uid; bool has_local_uid;
+	unsigned long local_gid; bool has_local_gid;
 };
 
 void ct_res_free(struct ct_res *r);
@@ -152,6 +157,9 @@ void ct_res_free(struct ct_res *r);
 #define CT_CPULIMIT_MAX 100000UL /* percent of one CPU: 1000 CPUs */
 #define CT_CPUS_MAX 4096UL
 #define CT_CPUMASK_MAX 4096UL
+#define CT_USERNS_IDS 65536UL
+/* The last host id a CT's range may start at: the range ends below (uid_t)-1. */
+#define CT_LOCAL_ID_MAX (4294967294UL - CT_USERNS_IDS + 1)
 
 /* Value checks shared by the config reader and `vzctl set`: VZ_E_VALUE with a message
  * naming the value and the range; the caller names the option. */
@@ -163,6 +171,9 @@ int ct_parse_cpus(const char *text, unsigned long *ret, vz_err *err);
 int ct_parse_cpumask(const char *text, char **ret, vz_err *err);
 int ct_parse_ioprio(const char *text, unsigned long *ret, vz_err *err);
 int ct_parse_overcommit(const char *text, double *ret, vz_err *err);
+int ct_parse_yesno(const char *text, bool *ret, vz_err *err);
+/* LOCAL_UID or LOCAL_GID: 0 (none) to CT_LOCAL_ID_MAX. */
+int ct_parse_local_id(const char *text, unsigned long *ret, vz_err *err);
 /* Letters, digits, '-' and '.', at most 253 characters, not starting with '-' or '.'. */
 bool ct_hostname_valid(const char *name);
 
@@ -314,7 +325,8 @@ int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err
 /* Starting and stopping (core/runtime.c).  The caller holds the CT's lock. */
 struct ct_run_opts {
 	bool wait;          /* start: return once init has run its start script */
-	bool fast;          /* stop: skip asking init, kill at once */
+	bool fast;          /* stop: skip the stop script and asking init, kill at once */
+	bool force;         /* start: even a CT whose config says DISABLED=yes */
 	long timeout;       /* seconds; < 0: STOP_TIMEOUT of the config (120), for --wait too */
 	const vz_warn *note; /* progress ("Container is mounted", "Container was stopped"), may be NULL */
 };
@@ -331,6 +343,15 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
  * Leftovers of a CT whose init died are cleaned, then 31 (not running) is returned. */
 int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	    vz_err *err);
+
+/* The action script <confdir>/<ctid>.<event> ("start", "stop"), run inside the running
+ * CT by its /bin/sh -c with VEID and VE_CONFFILE set, stdin /dev/null; each line it
+ * prints goes to note.  0 when there is no such script; VZ_E_ACTION_SCRIPT when it
+ * cannot be read or run or exits non-zero (core/action.c). */
+int ct_run_inside_action(const struct vz_host *host, const char *ctid, const char *event,
+			 const vz_warn *note, vz_err *err);
+/* The longest script handed to sh -c: one argv string (MAX_ARG_STRLEN less the NUL). */
+#define CT_SCRIPT_MAX (32 * 4096 - 1)
 
 /* The capability bounding set of a CT, as a mask of 1 << CAP_*: OpenVZ's default
  * (no sys_module, sys_rawio, sys_time, sys_boot, sys_pacct, mknod, sys_admin, ...; see
@@ -357,6 +378,7 @@ struct ct_exec_opts {
 	bool pty;          /* a pty of the CT's own devpts becomes the command's terminal */
 	unsigned short rows, cols; /* with pty: its size (0: leave the default) */
 	int fds[3];        /* what the command gets as 0, 1, 2 (without pty) */
+	char *const *env;  /* NAME=value added to the environment, NULL-terminated; may be NULL */
 };
 struct ct_exec_proc {
 	pid_t pid;      /* the host-side helper; its exit status is the command's */
@@ -373,9 +395,10 @@ int ct_exec_wait(struct ct_exec_proc *p, int *ret_status, vz_err *err);
 /* The words joined with single spaces, as vzctl hands `exec CT cmd…` to /bin/sh -c;
  * NULL when out of memory. */
 char *ct_exec_join(int argc, char *const argv[]);
-/* The environment of a command run in the CT: PATH, HOME=/root and TERM when term is
- * a plain terminal name; one malloc'd block (vector and strings), NULL on ENOMEM. */
-char **ct_exec_env(const char *term);
+/* The environment of a command run in the CT: PATH, HOME=/root, TERM when term is a
+ * plain terminal name, then the NAME=value strings of extra (NULL: none); one malloc'd
+ * block (vector and strings), NULL on ENOMEM. */
+char **ct_exec_env(const char *term, char *const *extra);
 /* The CapBnd mask from the text of /proc/<pid>/status; -ENOENT when absent. */
 int ct_parse_capbnd(const char *status, uint64_t *ret);
 

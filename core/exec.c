@@ -118,26 +118,34 @@ static bool term_sane(const char *t)
 	return true;
 }
 
-char **ct_exec_env(const char *term)
+char **ct_exec_env(const char *term, char *const *extra)
 {
+	size_t n = 0, count = 3, strings = 0;
 	const char *vars[3] = { EXEC_PATH, EXEC_HOME, NULL };
-	size_t n = 2, strings = sizeof(EXEC_PATH) + sizeof(EXEC_HOME);
 	char **env;
 	char *p;
 
 	if (term_sane(term))
 		strings += strlen("TERM=") + strlen(term) + 1;
-	env = malloc(4 * sizeof(char *) + strings);
+	for (size_t i = 0; vars[i]; i++)
+		strings += strlen(vars[i]) + 1;
+	for (size_t i = 0; extra && extra[i]; i++, count++)
+		strings += strlen(extra[i]) + 1;
+	env = malloc((count + 1) * sizeof(char *) + strings);
 	if (!env)
 		return NULL;
-	p = (char *)(env + 4);
-	for (size_t i = 0; i < n; i++) {
-		env[i] = p;
+	p = (char *)(env + count + 1);
+	for (size_t i = 0; vars[i]; i++) {
+		env[n++] = p;
 		p = stpcpy(p, vars[i]) + 1;
 	}
 	if (term_sane(term)) {
 		env[n++] = p;
 		p = stpcpy(stpcpy(p, "TERM="), term) + 1;
+	}
+	for (size_t i = 0; extra && extra[i]; i++) {
+		env[n++] = p;
+		p = stpcpy(p, extra[i]) + 1;
 	}
 	env[n] = NULL;
 	return env;
@@ -195,21 +203,8 @@ static void report_exit(int sock, int step, int e)
 static int send_fd(int sock, int fd)
 {
 	struct exec_report r = { STEP_PTY_MASTER, 0 };
-	struct iovec iov = { &r, sizeof(r) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	return vz_send_fd(sock, &r, sizeof(r), fd);
 }
 
 static const struct {
@@ -575,30 +570,10 @@ static const char *step_text(int step)
 
 static int recv_report(int sock, struct exec_report *r, int *ret_fd)
 {
-	struct iovec iov = { r, sizeof(*r) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	ssize_t n;
+	ssize_t n = vz_recv_fd(sock, r, sizeof(*r), ret_fd);
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return (int)n;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-			if (*ret_fd >= 0)
-				close(fd);
-			else
-				*ret_fd = fd;
-		}
 	return n == sizeof(*r) ? 1 : -EPROTO;
 }
 
@@ -664,7 +639,7 @@ static int prepare(const struct vz_host *host, const char *ctid, struct exec_ctx
 	r = bc_cg_open(host, ctid, &x->cg, err);
 	if (r < 0)
 		return r;
-	x->env = ct_exec_env(x->o->term);
+	x->env = ct_exec_env(x->o->term, x->o->env);
 	if (!x->env)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory");
 	return 0;

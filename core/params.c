@@ -101,6 +101,21 @@ int ct_parse_ioprio(const char *text, unsigned long *ret, vz_err *err)
 	return parse_ranged(text, 0, 7, ret, err);
 }
 
+int ct_parse_yesno(const char *text, bool *ret, vz_err *err)
+{
+	if (text && (strcmp(text, "yes") == 0 || strcmp(text, "no") == 0)) {
+		*ret = text[0] == 'y';
+		return 0;
+	}
+	return vz_fail(err, VZ_E_VALUE, 0, "invalid value \"%s\": yes or no is needed",
+		       text ? text : "");
+}
+
+int ct_parse_local_id(const char *text, unsigned long *ret, vz_err *err)
+{
+	return parse_ranged(text, 0, CT_LOCAL_ID_MAX, ret, err);
+}
+
 int ct_parse_cpus(const char *text, unsigned long *ret, vz_err *err)
 {
 	if (text && strcmp(text, "unlimited") == 0) {
@@ -254,6 +269,9 @@ int ct_res_from_conf(const vz_conf *global, const vz_conf *ct, struct ct_res *re
 	READ_SCALAR("CPUUNITS", ct_parse_cpuunits, cpuunits, has_cpuunits);
 	READ_SCALAR("CPUS", ct_parse_cpus, cpus, has_cpus);
 	READ_SCALAR("IOPRIO", ct_parse_ioprio, ioprio, has_ioprio);
+	READ_SCALAR("DISABLED", ct_parse_yesno, disabled, has_disabled);
+	READ_SCALAR("LOCAL_UID", ct_parse_local_id, local_uid, has_local_uid);
+	READ_SCALAR("LOCAL_GID", ct_parse_local_id, local_gid, has_local_gid);
 	/* A config keeps CPULIMIT as percent of one CPU; N% only makes sense on the
 	 * command line, where the host's CPU count is known. */
 	v = layered_get(global, ct, "CPULIMIT");
@@ -306,6 +324,12 @@ int ct_res_to_conf(const struct ct_res *r, vz_conf *cf, vz_err *err)
 		rc = vz_conf_set(cf, "CPUMASK", r->cpumask);
 	if (rc == 0 && r->hostname)
 		rc = vz_conf_set(cf, "HOSTNAME", r->hostname);
+	if (rc == 0 && r->has_disabled)
+		rc = vz_conf_set(cf, "DISABLED", r->disabled ? "yes" : "no");
+	if (rc == 0 && r->has_local_uid)
+		rc = set_number(cf, "LOCAL_UID", r->local_uid);
+	if (rc == 0 && r->has_local_gid)
+		rc = set_number(cf, "LOCAL_GID", r->local_gid);
 	if (rc < 0)
 		return vz_fail(err, VZ_E_NOMEM, -rc, "Out of memory");
 	return 0;

@@ -228,7 +228,20 @@ struct start_conf {
 	unsigned long numpty;
 	uint64_t caps;
 	long stop_timeout;
+	bool disabled;    /* DISABLED=yes */
+	unsigned long uid, gid; /* host ids of the CT's root; 0: no user namespace */
 };
+
+/* LOCAL_UID and LOCAL_GID: one given alone stands for both. */
+static void userns_ids(const struct ct_res *res, unsigned long *uid, unsigned long *gid)
+{
+	*uid = res->has_local_uid ? res->local_uid : 0;
+	*gid = res->has_local_gid ? res->local_gid : 0;
+	if (!res->has_local_gid)
+		*gid = *uid;
+	if (!res->has_local_uid)
+		*uid = *gid;
+}
 
 static void start_conf_free(struct start_conf *c)
 {
@@ -280,6 +293,8 @@ static int start_conf_get(const struct vz_host *host, const vz_conf *cf, struct 
 		return r;
 	if (res.ub[UB_NUMPTY].set && res.ub[UB_NUMPTY].lim < VZ_UNLIMITED)
 		c.numpty = res.ub[UB_NUMPTY].lim;
+	c.disabled = res.has_disabled && res.disabled;
+	userns_ids(&res, &c.uid, &c.gid);
 	if (res.hostname && !(c.hostname = strdup(res.hostname)))
 		r = vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 	ct_res_free(&res);
@@ -812,6 +827,12 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 	r = start_conf_get(host, cf, &c, err);
 	if (r < 0)
 		return r;
+	if (c.disabled && !(o && o->force)) {
+		start_conf_free(&c);
+		return vz_fail(err, VZ_E_START_DISABLED, EPERM,
+			       "Container start disabled (DISABLED=yes in its config); set "
+			       "--disabled no, or start it once with --force");
+	}
 	r = clean_leftovers(host, ctid, err);
 	if (r < 0)
 		goto fail;
@@ -842,6 +863,9 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 		if (r < 0)
 			goto fail;
 	}
+	r = ct_run_inside_action(host, ctid, "start", o ? o->note : NULL, err);
+	if (r < 0)
+		goto fail;
 	start_conf_free(&c);
 	return 0;
 fail:
@@ -904,6 +928,13 @@ int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_op
 	r = bc_cg_open(host, ctid, &cg, err);
 	if (r < 0)
 		return r;
+	/* A failing stop script leaves the CT running, as a failing mount script leaves it
+	 * unmounted: the user fixes the script or stops with --fast. */
+	if (!(o && o->fast)) {
+		r = ct_run_inside_action(host, ctid, "stop", o ? o->note : NULL, err);
+		if (r < 0)
+			return r;
+	}
 	/* busybox init powers off on SIGUSR2 (sysvinit and systemd take it as a request
 	 * too or ignore it); a pid-namespace init only gets signals it handles. */
 	if (!(o && o->fast) && kill(init, SIGUSR2) == 0)

@@ -20,8 +20,6 @@
 #include "ctl/cli.h"
 #include "ctl/vzctl.h"
 
-/* One string of execve()'s argv may not be longer (MAX_ARG_STRLEN). */
-#define SCRIPT_MAX (32 * 4096 - 1)
 #define RELAY_BUF 65536
 #define CTRL_D 4
 
@@ -298,9 +296,9 @@ static int read_script(int fd, const char *what, char **ret)
 		fprintf(stderr, "Error: cannot read %s: %s\n", what, strerror(-r));
 		return VZ_E_SYSTEM;
 	}
-	if (len > SCRIPT_MAX || memchr(*ret, '\0', len)) {
+	if (len > CT_SCRIPT_MAX || memchr(*ret, '\0', len)) {
 		fprintf(stderr, "Error: %s is %s: a script must be text of at most %d bytes\n",
-			what, len > SCRIPT_MAX ? "too long" : "binary", SCRIPT_MAX);
+			what, len > CT_SCRIPT_MAX ? "too long" : "binary", CT_SCRIPT_MAX);
 		free(*ret);
 		*ret = NULL;
 		return VZ_E_VALUE;

@@ -26,6 +26,9 @@ enum {
 	OPT_CPUS,
 	OPT_CPUMASK,
 	OPT_IOPRIO,
+	OPT_DISABLED,
+	OPT_LOCAL_UID,
+	OPT_LOCAL_GID,
 };
 
 enum setmode { SETMODE_NONE, SETMODE_RESTART, SETMODE_IGNORE };
@@ -58,6 +61,9 @@ static const struct option fixed_options[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "cpumask", required_argument, NULL, OPT_CPUMASK },
 	{ "ioprio", required_argument, NULL, OPT_IOPRIO },
+	{ "disabled", required_argument, NULL, OPT_DISABLED },
+	{ "local_uid", required_argument, NULL, OPT_LOCAL_UID },
+	{ "local_gid", required_argument, NULL, OPT_LOCAL_GID },
 };
 #define N_FIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
 
@@ -196,6 +202,18 @@ static int parse_one(struct set_req *req, int code, const char *value)
 	case OPT_IOPRIO:
 		r->has_ioprio = true;
 		return ct_parse_ioprio(value, &r->ioprio, &why) < 0 ? bad_value("ioprio", value, &why) : 0;
+	case OPT_DISABLED:
+		r->has_disabled = true;
+		return ct_parse_yesno(value, &r->disabled, &why) < 0
+			       ? bad_value("disabled", value, &why) : 0;
+	case OPT_LOCAL_UID:
+		r->has_local_uid = true;
+		return ct_parse_local_id(value, &r->local_uid, &why) < 0
+			       ? bad_value("local_uid", value, &why) : 0;
+	case OPT_LOCAL_GID:
+		r->has_local_gid = true;
+		return ct_parse_local_id(value, &r->local_gid, &why) < 0
+			       ? bad_value("local_gid", value, &why) : 0;
 	}
 	return parse_string_opt(req, code, value);
 }

@@ -16,9 +16,9 @@ static void print_note(void *ctx, const char *msg)
 
 static const vz_warn start_note = { print_note, NULL };
 
-/* Options of start and stop (reference §3.1).  --force (start a CT marked DISABLED) and
- * the --skip-* options of vzctl are accepted: nothing here checks a filesystem or
- * remounts, and DISABLED is not read yet. */
+/* Options of start and stop (reference §3.1).  --force starts a CT marked DISABLED; the
+ * --skip-* options of vzctl are accepted: nothing here checks a filesystem or
+ * remounts. */
 static int parse_run_opts(const char *prog, int argc, char **argv, bool is_start,
 			  struct ct_run_opts *o)
 {
@@ -47,6 +47,8 @@ static int parse_run_opts(const char *prog, int argc, char **argv, bool is_start
 			o->fast = true;
 			break;
 		case OPT_FORCE:
+			o->force = true;
+			break;
 		case OPT_SKIP_FSCK:
 		case OPT_SKIP_REMOUNT:
 		case OPT_SKIP_UMOUNT:

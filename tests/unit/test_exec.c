@@ -40,7 +40,7 @@ static size_t env_count(char **env)
 
 Test(exec_env, path_home_and_a_sane_term)
 {
-	char **env = ct_exec_env("xterm-256color");
+	char **env = ct_exec_env("xterm-256color", NULL);
 
 	cr_assert_not_null(env);
 	cr_assert_eq(env_count(env), 3);
@@ -56,7 +56,7 @@ Test(exec_env, no_term_when_absent_or_odd)
 		"01234567890123456789012345678901234567890123456789012345678901234" };
 
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
-		char **env = ct_exec_env(odd[i]);
+		char **env = ct_exec_env(odd[i], NULL);
 
 		cr_assert_not_null(env);
 		cr_expect_eq(env_count(env), 2, "TERM '%s' was passed", odd[i] ? odd[i] : "(null)");
@@ -69,12 +69,24 @@ Test(exec_env, nothing_of_the_callers_environment)
 	char **env;
 
 	setenv("LD_PRELOAD", "/host/lib.so", 1);
-	env = ct_exec_env("screen.xterm");
+	env = ct_exec_env("screen.xterm", NULL);
 	for (size_t i = 0; env[i]; i++)
 		cr_expect(strncmp(env[i], "LD_PRELOAD=", 11) != 0);
 	cr_expect_str_eq(env[2], "TERM=screen.xterm");
 	free(env);
 	unsetenv("LD_PRELOAD");
+}
+
+Test(exec_env, extra_variables_last)
+{
+	char *const extra[] = { "VEID=101", "VE_CONFFILE=/etc/vz/conf/101.conf", NULL };
+	char **env = ct_exec_env(NULL, extra);
+
+	cr_assert_not_null(env);
+	cr_assert_eq(env_count(env), 4);
+	cr_expect_str_eq(env[2], "VEID=101");
+	cr_expect_str_eq(env[3], "VE_CONFFILE=/etc/vz/conf/101.conf");
+	free(env);
 }
 
 Test(exec_capbnd, read_from_status)

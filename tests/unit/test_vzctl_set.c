@@ -107,13 +107,15 @@ Test(vzctl_set, every_scalar_option)
 {
 	struct run_result r = RUN("set", "101", "--cpuunits", "1500", "--cpulimit", "50", "--cpus", "2",
 				  "--cpumask", "0-1", "--ioprio", "6", "--hostname", "ct101.example.org",
-				  "--vm_overcommit", "1.5", "--save");
+				  "--vm_overcommit", "1.5", "--disabled", "yes", "--local_uid", "100000",
+				  "--local_gid", "200000", "--save");
 	char *c = ct_conf("101");
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	static const char *const want[] = {
 		"CPUUNITS=\"1500\"\n", "CPULIMIT=\"50\"\n", "CPUS=\"2\"\n", "CPUMASK=\"0-1\"\n",
 		"IOPRIO=\"6\"\n", "HOSTNAME=\"ct101.example.org\"\n", "VM_OVERCOMMIT=\"1.5\"\n",
+		"DISABLED=\"yes\"\n", "LOCAL_UID=\"100000\"\n", "LOCAL_GID=\"200000\"\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_expect(strstr(c, want[i]), "missing %s in %s", want[i], c);
@@ -198,6 +200,11 @@ Test(vzctl_set, bad_values_exit_21_naming_option_and_value)
 	REFUSED(21, "set", "101", "--hostname", "bad host", "--save");
 	REFUSED(21, "set", "101", "--setmode", "maybe", "--save");
 	REFUSED(21, "set", "101", "--ram", "lots", "--save");
+	REFUSED(21, "set", "101", "--disabled", "maybe", "--save");
+	REFUSED(21, "set", "101", "--local_uid", "-5", "--save");
+	/* The 65536 ids from LOCAL_UID must end below (uid_t)-1. */
+	REFUSED(21, "set", "101", "--local_uid", "4294901760", "--save");
+	REFUSED(21, "set", "101", "--local_gid", "x", "--save");
 
 	struct run_result r = RUN("set", "101", "--numproc", "abc", "--save");
 	cr_expect(strstr(r.err, "--numproc") && strstr(r.err, "abc"), "%s", r.err);
