@@ -26,10 +26,13 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 endif
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) $(CPPFLAGS) -MMD -MP
 
-TOOLS = vzctl vzcfgvalidate
+TOOLS = vzctl vzcfgvalidate vzlist
+# Libraries a single tool links with besides libbc's: LIBS_<tool>.
+LIBS_vzlist = -ljson-c
 
 CONF_SRCS = $(wildcard conf/*.c)
 CORE_SRCS = $(wildcard core/*.c)
+EXPORT_SRCS = $(wildcard proc-export/*.c)
 CLI_SRCS  = ctl/cli.c
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
@@ -39,12 +42,15 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBCONF = $(BUILD)/libvzconf.a
 LIBBC   = $(BUILD)/libbc.a
+LIBEXPORT = $(BUILD)/libexport.a
 TOOL_BINS = $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_BIN  = $(BUILD)/tests/unit-tests
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 .PHONY: all check unit unit-asan integration demo install deps fuzz clean template
-all: $(TOOL_BINS) $(HELPER_BINS)
+CT_PROBE = $(BUILD)/tests/ct-probe
+
+all: $(TOOL_BINS) $(HELPER_BINS) $(CT_PROBE)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,22 +64,32 @@ $(LIBBC): $(call obj,$(CORE_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBEXPORT): $(call obj,$(EXPORT_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # Each tool is ctl/<tool>.c plus ctl/<tool>-*.c, with the shared front-end helpers.
 .SECONDEXPANSION:
 # Objects are kept, so that a second `make` (or `make install`) builds nothing.
 .SECONDARY:
-$(BUILD)/bin/%: $$(call obj,ctl/$$*.c $$(wildcard ctl/$$*-*.c) $(CLI_SRCS)) $(LIBBC) $(LIBCONF)
+$(BUILD)/bin/%: $$(call obj,ctl/$$*.c $$(wildcard ctl/$$*-*.c) $(CLI_SRCS)) $(LIBEXPORT) $(LIBBC) $(LIBCONF)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBBC) $(LIBCONF) $(LIBS_CORE)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBEXPORT) $(LIBBC) $(LIBCONF) $(LIBS_CORE) $(LIBS_$*)
 
-$(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBBC) $(LIBCONF)
+$(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBEXPORT) $(LIBBC) $(LIBCONF)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBBC) $(LIBCONF) $(LIBS_CORE) -lcriterion -liniparser
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBEXPORT) $(LIBBC) $(LIBCONF) $(LIBS_CORE) -lcriterion -liniparser -ljson-c
 
 # Small programs the tests run (inside the guest too).
-$(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIBBC) $(LIBCONF)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIBEXPORT) $(LIBBC) $(LIBCONF)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBC) $(LIBCONF) $(LIBS_CORE)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBEXPORT) $(LIBBC) $(LIBCONF) $(LIBS_CORE)
+
+# Copied into CTs by the guest tests: static, and without sanitizers (they need a
+# dynamic runtime the CT does not have).
+$(CT_PROBE): tests/ct-probe/ct-probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o $@ $<
 
 deps:
 	bash scripts/deps.sh

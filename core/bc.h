@@ -141,6 +141,8 @@ struct ct_res {
 	unsigned long cpus;      bool has_cpus;      /* 0 = all */
 	char *cpumask;                               /* "0-3,6", "all"; NULL when unset */
 	unsigned long ioprio;    bool has_ioprio;    /* 0..7 */
+	unsigned long iolimit;   bool has_iolimit;   /* bytes/s, 0 = unlimited */
+	unsigned long iopslimit; bool has_iopslimit; /* operations/s, 0 = unlimited */
 	char *hostname;                              /* NULL when unset */
 	bool disabled;           bool has_disabled;  /* DISABLED=yes: start needs --force */
 	/* LOCAL_UID/LOCAL_GID: the host uid and gid of the CT's root; the CT runs in a user
@@ -172,6 +174,10 @@ int ct_parse_cpumask(const char *text, char **ret, vz_err *err);
 int ct_parse_ioprio(const char *text, unsigned long *ret, vz_err *err);
 int ct_parse_overcommit(const char *text, double *ret, vz_err *err);
 int ct_parse_yesno(const char *text, bool *ret, vz_err *err);
+/* --iolimit N[BKMG]: MB/s without a suffix, as vzctl; *ret in bytes/s (0: unlimited). */
+int ct_parse_iolimit(const char *text, unsigned long *ret, vz_err *err);
+/* A plain count: IOLIMIT (bytes/s) as configs keep it, --iopslimit, IOPSLIMIT. */
+int ct_parse_count(const char *text, unsigned long *ret, vz_err *err);
 /* LOCAL_UID or LOCAL_GID: 0 (none) to CT_LOCAL_ID_MAX. */
 int ct_parse_local_id(const char *text, unsigned long *ret, vz_err *err);
 /* Letters, digits, '-' and '.', at most 253 characters, not starting with '-' or '.'. */
@@ -222,6 +228,65 @@ int bc_validate_ask(struct ct_res *r, int vswap, unsigned long host_ram_pages,
 		    unsigned long host_swap_pages, bc_repair_ask *ask,
 		    void (*fn)(void *ctx, const struct bc_finding *f), void *ctx);
 
+/* ---------------------------------------------------- applying resources */
+
+/* The cgroup files a CT's resources set (core/apply.c has the mapping). */
+#define BC_PLAN_MAX 12
+#define BC_VALUE_MAX 64
+struct bc_setting {
+	const char *file;         /* "memory.max" */
+	const char *what;         /* the resource, for messages: "physpages (--ram)" */
+	char value[BC_VALUE_MAX]; /* what is written: "67108864", "max", "50000 100000" */
+};
+struct bc_plan {
+	struct bc_setting s[BC_PLAN_MAX];
+	size_t n;
+};
+struct bc_cgroup;
+/* The settings for what r sets, after the vswap fill (r itself is not changed); a
+ * resource r leaves unset is left as the kernel has it.  io_dev ("254:0") is the disk
+ * iolimit and iopslimit apply to, NULL when the private area has none: then a limit is
+ * VZ_E_VALUE.  Pure. */
+int bc_plan_make(const struct ct_res *r, const char *io_dev, struct bc_plan *ret, vz_err *err);
+/* The whole disk ("MAJ:MIN") under path's file system; -ENODEV when it has none. */
+int bc_io_device(const char *path, char *buf, size_t size);
+/* Writes the plan into the CT's cgroup.  Each file's value is read first; when a write
+ * is refused, those already written get their old values back and VZ_E_SETUBC names
+ * the resource.  A memory.max below the CT's use is refused (VZ_E_SETUBC) unless
+ * reclaim alone brings the CT under it. */
+int bc_plan_apply(struct bc_cgroup *cg, const struct bc_plan *p, vz_err *err);
+/* The settings of new that old does not have with the same value (all of new when old
+ * is NULL). */
+void bc_plan_diff(const struct bc_plan *old, const struct bc_plan *new, struct bc_plan *ret);
+/* A running CT's cgroup moved from what old asks to what new asks (every setting of new
+ * when old is NULL, as --reset_ub does), through bc_plan_apply: all or nothing. */
+int ct_apply_running(const struct vz_host *host, const char *ctid, const struct ct_res *old,
+		     const struct ct_res *new, vz_err *err);
+
+/* -------------------------------------------------------------- counters */
+
+/* One row of a CT's beancounter table (core/counters.c).  held, maxheld and failcnt
+ * come from the kernel, never invented; barrier and limit are what is in force (the
+ * cgroup file that carries the resource, else the config after the vswap fill).
+ * VZ_UNLIMITED stands for unlimited. */
+struct bc_row {
+	uint64_t held, maxheld, barrier, limit, failcnt;
+	enum bc_class cls; /* how the row is obtained; BC_NOT_AVAILABLE when nothing gives it */
+	bool usage_known;  /* false: held, maxheld and failcnt are unknown (a stopped CT, or
+			    * no source): shown as "-" or null, never as 0 */
+};
+struct bc_table {
+	unsigned long ctid;
+	bool running;
+	struct bc_row row[UB_KERNEL_COUNT]; /* ids 0..24; the dummy ids stay all zero */
+};
+/* The table of one CT: live for a running CT (maxheld kept in <RUNDIR>/<ctid>.bcstate
+ * for this run of the CT, so it never goes backwards), the config's barrier and limit
+ * with no usage for a stopped one.  VZ_E_NO_CTCONF when it has no config. */
+int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *ret, vz_err *err);
+/* The tables of every CT with a config, by id; *ret is malloc'd. */
+int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *n, vz_err *err);
+
 /* --------------------------------------------------------------- locking */
 
 /* $LOCKDIR/<ctid>.lck holding "<pid>\n<status>\n" (reference §4.5).  It is written
@@ -257,6 +322,9 @@ static inline void bc_cg_freep(bc_cgroup **p) { bc_cg_free(*p); }
 /* The O_PATH fd of the cgroup's directory (owned by the handle), for clone3's
  * CLONE_INTO_CGROUP. */
 int bc_cg_dirfd(const bc_cgroup *cg);
+/* The O_PATH fd of the cgroup2 mount that the backend opens on first use and keeps for
+ * the process's life (-1 before): a process that closes its fds keeps this one. */
+int bc_cg_root_fd(void);
 
 /* Writes one file ("pids.max", "memory.max"). The message names the file, the value
  * and, for a missing file, the controller that is not enabled. */
@@ -294,6 +362,9 @@ struct ct_paths {
 int ct_paths_get(const struct vz_host *host, const vz_conf *ct_conf, const char *ctid,
 		 struct ct_paths *ret, vz_err *err);
 void ct_paths_free(struct ct_paths *p);
+/* The same from the CT's own config; a CT without a config takes vz.conf's. */
+int ct_load_paths(const struct vz_host *host, const char *ctid, struct ct_paths *ret,
+		  vz_err *err);
 
 /* `vzctl status`: CTID <id> exist|deleted mounted|unmounted running|down [suspended] */
 struct ct_state {
@@ -335,14 +406,26 @@ struct ct_run_opts {
  * with the capability bounding set of ct_cap_bound(); returns once init runs and
  * <RUNDIR>/<ctid>.pid names it.  Errors: 32 running, 43 no private area, 47 no
  * /sbin/init or /bin/sh, 133 --wait timed out; a failure leaves no process, cgroup
- * or mount that this start made. */
+ * or mount that this start made.  init's parent is the CT's monitor ("vzmon <ctid>"),
+ * a host process that outlives the caller and, when a reboot(2) inside the CT ends
+ * init, starts the CT again under its lock. */
 int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	     vz_err *err);
 /* Asks init to power off (SIGUSR2) unless fast, kills what is left after the timeout
  * through cgroup.kill, removes the cgroup and the run state and unmounts the root area.
- * Leftovers of a CT whose init died are cleaned, then 31 (not running) is returned. */
+ * It then waits (2 s at most) for the CT's monitor to exit.  Leftovers of a CT whose
+ * init died are cleaned, then 31 (not running) is returned. */
 int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	    vz_err *err);
+
+/* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/userns.c).  The host side writes
+ * the maps of the CT's init pid (ids 0..CT_USERNS_IDS-1 from uid and gid) and makes a
+ * detached copy of the root area mounted with that namespace's idmapping, so that the
+ * private area keeps the CT's own ids on disk.  The init then takes uid and gid 0 of
+ * its namespace.  -errno on failure. */
+int ct_userns_map(pid_t pid, unsigned long uid, unsigned long gid);
+int ct_userns_idmapped_tree(pid_t pid, const char *root, int *ret);
+int ct_userns_become_root(void);
 
 /* The action script <confdir>/<ctid>.<event> ("start", "stop"), run inside the running
  * CT by its /bin/sh -c with VEID and VE_CONFFILE set, stdin /dev/null; each line it
@@ -360,8 +443,11 @@ int ct_run_inside_action(const struct vz_host *host, const char *ctid, const cha
  * means nothing here).  Pure: VZ_E_VALUE names a bad item; *mask is untouched then. */
 uint64_t ct_cap_default(void);
 int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err);
-/* The set for a CT: the default changed by CAPABILITY of vz.conf, then of CTID.conf. */
-int ct_cap_bound(const vz_conf *global, const vz_conf *ct, uint64_t *ret, vz_err *err);
+/* The set for a CT: the default changed by CAPABILITY of vz.conf, then of CTID.conf.
+ * A CT in a user namespace (userns) also has sys_boot by default: there it lets the
+ * CT's init reboot the CT and nothing more (kexec needs it on the host). */
+int ct_cap_bound(const vz_conf *global, const vz_conf *ct, bool userns, uint64_t *ret,
+		 vz_err *err);
 /* Lets the cgroup's processes use only the CT's devices (null, zero, full, random,
  * urandom, tty, console, ptmx, pts/N; no block device), through a cgroup device BPF
  * program (cgroup v2 has no devices files); core/devices.c. */

@@ -103,9 +103,10 @@ int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err)
 	return 0;
 }
 
-int ct_cap_bound(const vz_conf *global, const vz_conf *ct, uint64_t *ret, vz_err *err)
+int ct_cap_bound(const vz_conf *global, const vz_conf *ct, bool userns, uint64_t *ret,
+		 vz_err *err)
 {
-	uint64_t m = ct_cap_default();
+	uint64_t m = ct_cap_default() | (userns ? CAPBIT(CAP_SYS_BOOT) : 0);
 	const vz_conf *layers[] = { global, ct };
 	int r;
 

@@ -698,6 +698,11 @@ int bc_cg_dirfd(const bc_cgroup *cg)
 	return cg->dirfd;
 }
 
+int bc_cg_root_fd(void)
+{
+	return cg_rootfd;
+}
+
 int bc_cg_write(bc_cgroup *cg, const char *file, const char *value, vz_err *err)
 {
 	return cg_write_at(cg->dirfd, cg->path, file, value, err);

@@ -81,9 +81,8 @@ void ct_paths_free(struct ct_paths *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* The CT's paths from its config; a CT without a config takes vz.conf's. */
-static int ct_load_paths(const struct vz_host *host, const char *ctid, struct ct_paths *ret,
-			 vz_err *err)
+int ct_load_paths(const struct vz_host *host, const char *ctid, struct ct_paths *ret,
+		  vz_err *err)
 {
 	_cleanup_conf_ vz_conf *cf = NULL;
 	_cleanup_free_ char *conf = vz_host_ct_conf_path(host, ctid);

@@ -423,6 +423,13 @@ static void helper_main(const struct exec_ctx *x)
 	r = join_namespaces(x);
 	if (r < 0)
 		report_exit(x->sock, STEP_SETNS, -r);
+	/* Host root is nobody in the CT's user namespace: its files and ptys would belong
+	 * to nobody.  The cgroup move is done, so the host ids are needed no more. */
+	if (x->nsflags & CLONE_NEWUSER) {
+		r = ct_userns_become_root();
+		if (r < 0)
+			report_exit(x->sock, STEP_SETNS, -r);
+	}
 	if (fchdir(x->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		report_exit(x->sock, STEP_ROOT, errno);
 	if (x->o->pty) {

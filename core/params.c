@@ -111,6 +111,25 @@ int ct_parse_yesno(const char *text, bool *ret, vz_err *err)
 		       text ? text : "");
 }
 
+int ct_parse_count(const char *text, unsigned long *ret, vz_err *err)
+{
+	return parse_ranged(text, 0, VZ_UNLIMITED, ret, err);
+}
+
+int ct_parse_iolimit(const char *text, unsigned long *ret, vz_err *err)
+{
+	size_t len = text ? strlen(text) : 0;
+	unsigned long v;
+
+	if (len > 0 && text[len - 1] >= '0' && text[len - 1] <= '9') {
+		if (parse_ranged(text, 0, VZ_UNLIMITED >> 20, &v, err) < 0)
+			return -EINVAL;
+		*ret = v << 20;
+		return 0;
+	}
+	return vz_parse_value(text, VZ_UNIT_BYTES, ret, NULL, err);
+}
+
 int ct_parse_local_id(const char *text, unsigned long *ret, vz_err *err)
 {
 	return parse_ranged(text, 0, CT_LOCAL_ID_MAX, ret, err);
@@ -269,6 +288,8 @@ int ct_res_from_conf(const vz_conf *global, const vz_conf *ct, struct ct_res *re
 	READ_SCALAR("CPUUNITS", ct_parse_cpuunits, cpuunits, has_cpuunits);
 	READ_SCALAR("CPUS", ct_parse_cpus, cpus, has_cpus);
 	READ_SCALAR("IOPRIO", ct_parse_ioprio, ioprio, has_ioprio);
+	READ_SCALAR("IOLIMIT", ct_parse_count, iolimit, has_iolimit);
+	READ_SCALAR("IOPSLIMIT", ct_parse_count, iopslimit, has_iopslimit);
 	READ_SCALAR("DISABLED", ct_parse_yesno, disabled, has_disabled);
 	READ_SCALAR("LOCAL_UID", ct_parse_local_id, local_uid, has_local_uid);
 	READ_SCALAR("LOCAL_GID", ct_parse_local_id, local_gid, has_local_gid);
@@ -324,6 +345,10 @@ int ct_res_to_conf(const struct ct_res *r, vz_conf *cf, vz_err *err)
 		rc = vz_conf_set(cf, "CPUMASK", r->cpumask);
 	if (rc == 0 && r->hostname)
 		rc = vz_conf_set(cf, "HOSTNAME", r->hostname);
+	if (rc == 0 && r->has_iolimit)
+		rc = set_number(cf, "IOLIMIT", r->iolimit);
+	if (rc == 0 && r->has_iopslimit)
+		rc = set_number(cf, "IOPSLIMIT", r->iopslimit);
 	if (rc == 0 && r->has_disabled)
 		rc = vz_conf_set(cf, "DISABLED", r->disabled ? "yes" : "no");
 	if (rc == 0 && r->has_local_uid)

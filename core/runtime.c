@@ -2,19 +2,31 @@
  * run state (<RUNDIR>/<ctid>.pid), and the init process in its namespaces.
  *
  * Processes of a start:
- *   vzctl (the caller) --fork--> helper --clone3--> init (pid 1 of the CT)
- * The helper exists so that init is nobody's child in the caller: it exits as soon as
- * init is born, init is reparented to the host's init (or subreaper) and the caller is
- * left with no child to reap, however long it lives.  init is born in the CT's cgroup
- * (CLONE_INTO_CGROUP), so nothing it does is ever charged elsewhere.  It reports each
- * failure over a close-on-exec pipe; end of file on that pipe with no message means
- * /sbin/init was executed.
+ *   vzctl (the caller) --fork--> helper --fork--> monitor --clone3--> init (pid 1)
+ * The helper exits at once, so that the monitor is nobody's child in the caller (the
+ * host's init or subreaper adopts it) and the caller is left with no child to reap,
+ * however long it lives.  init is born in the CT's cgroup (CLONE_INTO_CGROUP), so
+ * nothing it does is ever charged elsewhere; the monitor stays a host process, out of
+ * it.  Each failure is reported over a close-on-exec pipe; end of file on that pipe
+ * with no message means /sbin/init was executed.
+ *
+ * The monitor stays because only init's parent sees how init ended: after a reboot(2)
+ * inside the CT the kernel ends it as by SIGHUP, and the monitor then starts the CT
+ * again under its lock, as OpenVZ did.  It keeps no fd of the caller's (a copy of the
+ * lock's fd would keep the CT locked) and exits as soon as init ends any other way;
+ * stop waits for that.  A CT restored by CRIU has no monitor.
  *
  * The CT's root is the root area, which vzctl mount made a private bind of the private
- * area.  Inside its own mount namespace init binds it onto itself and pivots into it
- * before mounting anything, so every mount target below is resolved inside the CT's
- * tree (a symlink planted by the CT cannot send a mount onto the host's files), and
- * symlinks at those targets are refused. */
+ * area.  Inside its own mount namespace init binds it onto itself, mounts proc, sys,
+ * /dev and /run into it by paths relative to it (each target is created or checked to
+ * be a real directory: a symlink the CT planted is refused, so no mount lands on the
+ * host's files), then pivots into it.  The mounts come before the pivot because in a
+ * user namespace the kernel mounts proc and sysfs only while the host's are visible.
+ *
+ * With LOCAL_UID/LOCAL_GID the init is also born in a user namespace of its own: the
+ * monitor writes its id maps and hands it, over a socket, an idmapped copy of the root
+ * area (core/userns.c) to mount instead of the plain bind; device nodes are then bound
+ * from the host's /dev, since nobody in a user namespace may create them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +47,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +56,7 @@
 #define STOP_TIMEOUT_DEFAULT 120L
 #define NUMPTY_DEFAULT 255UL
 #define KILL_WAIT_MS 10000 /* after cgroup.kill: the kernel needs no more than that */
+#define MONITOR_WAIT_MS 2000 /* for a monitor to exit once its init has ended */
 
 /* --------------------------------------------------------------- run state */
 
@@ -230,6 +244,8 @@ struct start_conf {
 	long stop_timeout;
 	bool disabled;    /* DISABLED=yes */
 	unsigned long uid, gid; /* host ids of the CT's root; 0: no user namespace */
+	unsigned long shm_pages; /* SHMPAGES limit for the CT's IPC namespace; 0: as is */
+	struct bc_plan plan;     /* the cgroup's settings */
 };
 
 /* LOCAL_UID and LOCAL_GID: one given alone stands for both. */
@@ -279,13 +295,28 @@ static int load_ct_conf(const struct vz_host *host, const char *ctid, vz_conf **
 	return r;
 }
 
+/* The disk of the CT's private area for io.max; NULL when it has none. */
+static const char *io_device(const struct vz_host *host, const vz_conf *cf, const char *ctid,
+			     char *buf, size_t size)
+{
+	struct ct_paths p;
+	int r;
+
+	if (ct_paths_get(host, cf, ctid, &p, NULL) < 0)
+		return NULL;
+	r = bc_io_device(p.private, buf, size);
+	ct_paths_free(&p);
+	return r < 0 ? NULL : buf;
+}
+
 /* Everything start needs from the config, read before anything is touched, so that a
  * bad value changes nothing. */
-static int start_conf_get(const struct vz_host *host, const vz_conf *cf, struct start_conf *ret,
-			  vz_err *err)
+static int start_conf_get(const struct vz_host *host, const char *ctid, const vz_conf *cf,
+			  struct start_conf *ret, vz_err *err)
 {
 	struct start_conf c = { .numpty = NUMPTY_DEFAULT };
 	struct ct_res res = { 0 };
+	char dev[32];
 	int r;
 
 	r = ct_res_from_conf(host->conf, cf, &res, NULL, err);
@@ -295,12 +326,15 @@ static int start_conf_get(const struct vz_host *host, const vz_conf *cf, struct 
 		c.numpty = res.ub[UB_NUMPTY].lim;
 	c.disabled = res.has_disabled && res.disabled;
 	userns_ids(&res, &c.uid, &c.gid);
-	if (res.hostname && !(c.hostname = strdup(res.hostname)))
+	r = bc_plan_make(&res, io_device(host, cf, ctid, dev, sizeof(dev)), &c.plan, err);
+	if (res.ub[UB_SHMPAGES].set && res.ub[UB_SHMPAGES].lim < VZ_UNLIMITED)
+		c.shm_pages = res.ub[UB_SHMPAGES].lim;
+	if (r == 0 && res.hostname && !(c.hostname = strdup(res.hostname)))
 		r = vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 	ct_res_free(&res);
 	c.stop_timeout = conf_timeout(host->conf, cf);
 	if (r == 0)
-		r = ct_cap_bound(host->conf, cf, &c.caps, err);
+		r = ct_cap_bound(host->conf, cf, c.uid != 0, &c.caps, err);
 	if (r < 0) {
 		start_conf_free(&c);
 		return r;
@@ -372,29 +406,35 @@ static void mount_at(int rep, const char *src, const char *target, const char *t
 	int r = ensure_dir(target, 0755);
 
 	if (r < 0)
-		child_fail(rep, VZ_E_MOUNT, -r, "Unable to mount %s in the container: %s is not a "
+		child_fail(rep, VZ_E_MOUNT, -r, "Unable to mount %s in the container: /%s is not a "
 			   "directory the CT can mount on (%s)", type, target, strerror(-r));
 	if (mount(src, target, type, flags, data) < 0)
-		child_fail(rep, VZ_E_MOUNT, errno, "Unable to mount %s on %s in the container: %s",
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to mount %s on /%s in the container: %s",
 			   type, target, strerror(errno));
 }
 
-/* Enters the root area: a mount namespace of our own where nothing propagates back to
- * the host, the root area bound onto itself (pivot_root needs a mount point), then
- * pivoted into and the old root detached. */
-static void enter_root(int rep, const char *root)
+/* A mount namespace of our own where nothing propagates back to the host, with the
+ * root area (or tree, its idmapped copy) mounted on itself, since pivot_root needs a
+ * mount point; the working directory is its top. */
+static void enter_root_area(int rep, const char *root, int tree)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to make the mounts private: %s",
 			   strerror(errno));
-	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (tree >= 0 ? move_mount(tree, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0
+		      : mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to bind %s: %s", root, strerror(errno));
 	if (chdir(root) < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to enter %s: %s", root, strerror(errno));
-	/* pivot_root(".", ".") stacks the old root on the new one; detaching it then
-	 * leaves only the CT's tree, with no directory needed for the old root. */
+}
+
+/* pivot_root(".", ".") stacks the old root on the new one; detaching it then leaves
+ * only the CT's tree, with no directory needed for the old root. */
+static void pivot_into_cwd(int rep)
+{
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		child_fail(rep, VZ_E_MOUNT, errno, "Unable to pivot into %s: %s", root, strerror(errno));
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to pivot into the root area: %s",
+			   strerror(errno));
 	if (umount2(".", MNT_DETACH) < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to detach the host's root: %s",
 			   strerror(errno));
@@ -413,33 +453,52 @@ static const struct dev_node dev_nodes[] = {
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
-static void make_dev(int rep, unsigned long numpty)
+/* A device node at path (relative to the root area): made with mknod, or, in a user
+ * namespace where mknod of devices is refused, bound from the host's node. */
+static void make_node(int rep, const struct dev_node *d, const char *path, bool userns)
+{
+	char host[32];
+	int fd;
+
+	if (!userns) {
+		if (mknod(path, S_IFCHR | 0666, makedev(d->maj, d->min)) < 0)
+			child_fail(rep, VZ_E_MOUNT, errno, "Unable to create /%s: %s", path,
+				   strerror(errno));
+		chmod(path, 0666); /* the umask took some bits */
+		return;
+	}
+	snprintf(host, sizeof(host), "/dev/%s", d->name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 || close(fd) < 0 || mount(host, path, NULL, MS_BIND, NULL) < 0)
+		child_fail(rep, VZ_E_MOUNT, errno, "Unable to bind %s onto /%s: %s", host, path,
+			   strerror(errno));
+}
+
+static void make_dev(int rep, unsigned long numpty, bool userns)
 {
 	char opts[128];
 
-	mount_at(rep, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+	mount_at(rep, "tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
 		 "mode=755,size=64k,nr_inodes=512");
 	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
 		char path[32];
 
-		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i].name);
-		if (mknod(path, S_IFCHR | 0666, makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
-			child_fail(rep, VZ_E_MOUNT, errno, "Unable to create %s: %s", path,
-				   strerror(errno));
-		chmod(path, 0666); /* the umask took some bits */
+		snprintf(path, sizeof(path), "dev/%s", dev_nodes[i].name);
+		make_node(rep, &dev_nodes[i], path, userns);
 	}
-	/* No console of the host: the CT's console writes go nowhere. */
-	if (mknod("/dev/console", S_IFREG | 0600, 0) < 0 ||
-	    mount("/dev/null", "/dev/console", NULL, MS_BIND, NULL) < 0)
+	/* No console of the host: the CT's console writes go nowhere.  Bound from the
+	 * CT's own null, so that the mount's source lies inside the CT (CRIU needs that). */
+	if (mknod("dev/console", S_IFREG | 0600, 0) < 0 ||
+	    mount("dev/null", "dev/console", NULL, MS_BIND, NULL) < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to make /dev/console: %s", strerror(errno));
 	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,max=%lu", numpty);
-	mount_at(rep, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts);
-	if (symlink("pts/ptmx", "/dev/ptmx") < 0)
+	mount_at(rep, "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts);
+	if (symlink("pts/ptmx", "dev/ptmx") < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/ptmx: %s", strerror(errno));
-	mount_at(rep, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	if (symlink("/proc/self/fd", "/dev/fd") < 0 || symlink("/proc/self/fd/0", "/dev/stdin") < 0 ||
-	    symlink("/proc/self/fd/1", "/dev/stdout") < 0 ||
-	    symlink("/proc/self/fd/2", "/dev/stderr") < 0)
+	mount_at(rep, "shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	if (symlink("/proc/self/fd", "dev/fd") < 0 || symlink("/proc/self/fd/0", "dev/stdin") < 0 ||
+	    symlink("/proc/self/fd/1", "dev/stdout") < 0 ||
+	    symlink("/proc/self/fd/2", "dev/stderr") < 0)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/fd: %s", strerror(errno));
 }
 
@@ -457,37 +516,60 @@ static void bind_ro(int rep, const char *path)
  * CT's own network namespace and stays writable. */
 static void protect_proc(int rep)
 {
-	_cleanup_close_ int net = open("/proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int net = open("proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char net_path[64];
 
 	if (net >= 0) {
 		/* Keep a copy of /proc/sys/net before /proc/sys goes read-only. */
 		snprintf(net_path, sizeof(net_path), "/proc/self/fd/%d", net);
-		bind_ro(rep, "/proc/sys");
-		if (mount(net_path, "/proc/sys/net", NULL, MS_BIND, NULL) < 0)
+		bind_ro(rep, "proc/sys");
+		if (mount(net_path, "proc/sys/net", NULL, MS_BIND, NULL) < 0)
 			child_fail(rep, VZ_E_MOUNT, errno, "Unable to bind /proc/sys/net: %s",
 				   strerror(errno));
 	} else {
-		bind_ro(rep, "/proc/sys");
+		bind_ro(rep, "proc/sys");
 	}
-	bind_ro(rep, "/proc/sysrq-trigger");
+	bind_ro(rep, "proc/sysrq-trigger");
 }
 
-static void make_mounts(int rep, unsigned long numpty)
+/* One sysctl of the CT's own namespaces, through its fresh proc. */
+static void set_sysctl(int rep, const char *path, unsigned long long v)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%llu", v);
+
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		child_fail(rep, VZ_E_SETUBC, errno, "Unable to set /%s to %s: %s", path, buf,
+			   strerror(errno));
+}
+
+/* shmpages is the IPC namespace's shmall (pages); no one segment may be larger. */
+static void set_ipc_limits(int rep, unsigned long shm_pages)
+{
+	if (!shm_pages)
+		return;
+	set_sysctl(rep, "proc/sys/kernel/shmall", shm_pages);
+	set_sysctl(rep, "proc/sys/kernel/shmmax", (unsigned long long)shm_pages * 4096ULL);
+}
+
+/* Everything is mounted relative to the working directory, the root area's top. */
+static void make_mounts(int rep, const struct start_conf *c, bool userns)
 {
 	const unsigned long nosuid = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-	mount_at(rep, "proc", "/proc", "proc", nosuid, NULL);
+	mount_at(rep, "proc", "proc", "proc", nosuid, NULL);
+	set_ipc_limits(rep, c->shm_pages);
 	protect_proc(rep);
-	mount_at(rep, "sysfs", "/sys", "sysfs", nosuid | MS_RDONLY, NULL);
+	mount_at(rep, "sysfs", "sys", "sysfs", nosuid | MS_RDONLY, NULL);
 	/* The CT's own cgroup is the root it sees (cgroup namespace); read-only, and the
 	 * host mounts cgroup2 with nsdelegate, so the CT's root cannot raise its limits. */
-	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", nosuid | MS_RDONLY, NULL) < 0 &&
+	if (mount("cgroup2", "sys/fs/cgroup", "cgroup2", nosuid | MS_RDONLY, NULL) < 0 &&
 	    errno != ENOENT)
 		child_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
 			   strerror(errno));
-	make_dev(rep, numpty);
-	mount_at(rep, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+	make_dev(rep, c->numpty, userns);
+	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 }
 
 /* --------------------------------------------------- inside: the rest */
@@ -563,7 +645,10 @@ static void reset_signals(void)
 
 struct init_args {
 	const struct start_conf *c;
-	int rep; /* write end of the report pipe */
+	int rep;  /* write end of the report pipe */
+	int sync; /* with a user namespace: init's end of the socket to the monitor; else -1 */
+	int sync_peer; /* the monitor's end, which init closes */
+	const char *ctid;
 };
 
 /* The CT's own start scripts set the hostname from /etc/hostname (the busybox
@@ -585,6 +670,35 @@ static void write_etc_hostname(const char *name)
 		(void)!write(fd, "\n", 1);
 }
 
+/* In a user namespace: waits for the monitor to write the id maps and takes the
+ * idmapped root area it sends.  -1 without one. */
+static int userns_receive(const struct init_args *a)
+{
+	char go;
+	int tree = -1;
+	ssize_t n;
+
+	if (a->sync < 0)
+		return -1;
+	close(a->sync_peer); /* so that the monitor's end closing is end of file here */
+	n = vz_recv_fd(a->sync, &go, 1, &tree);
+	if (n <= 0 || tree < 0)
+		_exit(127); /* the monitor failed and has reported why */
+	close(a->sync);
+	return tree;
+}
+
+/* Once inside the root area: the host's paths up to it are no business of the CT's
+ * root (the root area's parent is closed to host users). */
+static void userns_become_root(int rep)
+{
+	int r = ct_userns_become_root();
+
+	if (r < 0)
+		child_fail(rep, VZ_E_SYSTEM, -r, "Unable to become root of the container's user "
+			   "namespace: %s", strerror(-r));
+}
+
 /* pid 1 of the CT: everything up to exec of its /sbin/init. */
 __attribute__((noreturn))
 static void ct_init_main(const struct init_args *a)
@@ -593,17 +707,23 @@ static void ct_init_main(const struct init_args *a)
 	static char *const envp[] = {
 		"PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/", "TERM=linux", "container=vzbc", NULL
 	};
-	int rep = a->rep;
+	int rep = a->rep, tree;
 
 	reset_signals();
 	/* Not the caller's session: closing its terminal must not reach the CT. */
 	setsid();
+	tree = userns_receive(a);
 	/* After the clone, so that the CT's cgroup (where it was born) is its root. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(rep, VZ_E_SYSTEM, errno, "Unable to create the cgroup namespace: %s",
 			   strerror(errno));
-	enter_root(rep, a->c->root);
-	make_mounts(rep, a->c->numpty);
+	enter_root_area(rep, a->c->root, tree);
+	if (tree >= 0) {
+		close(tree);
+		userns_become_root(rep);
+	}
+	make_mounts(rep, a->c, a->sync >= 0);
+	pivot_into_cwd(rep);
 	if (a->c->hostname && sethostname(a->c->hostname, strlen(a->c->hostname)) < 0)
 		child_fail(rep, VZ_E_BAD_HOSTNAME, errno, "Unable to set the hostname %s: %s",
 			   a->c->hostname, strerror(errno));
@@ -622,45 +742,192 @@ static void ct_init_main(const struct init_args *a)
 		   strerror(errno));
 }
 
-/* -------------------------------------------------------- the helper */
+/* ------------------------------------------------ the helper and the monitor */
 
 static pid_t clone_into(int cgfd, uint64_t flags)
 {
 	struct clone_args ca = {
 		.flags = flags | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
-		.exit_signal = SIGCHLD,
+		/* With CLONE_PARENT the kernel wants 0 here and takes the caller's own. */
+		.exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD,
 		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
 	};
 
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
-/* The helper between the caller and init: creates init in the cgroup and hands its
- * pid over. */
-__attribute__((noreturn))
-static void helper_main(const struct init_args *a, bc_cgroup *cg, int pid_out)
+/* The monitor's part of a user namespace: init's id maps, then the idmapped root area
+ * sent to init, which waits for it.  A failure kills init and is reported. */
+static void userns_prepare(const struct init_args *a, pid_t init, int sync)
 {
-	const uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
-	pid_t pid = clone_into(bc_cg_dirfd(cg), ns);
+	_cleanup_close_ int tree = -1;
+	const char *what = "write the id maps of";
+	int r = ct_userns_map(init, a->c->uid, a->c->gid);
 
-	/* Kernels before 5.7 have no CLONE_INTO_CGROUP (and before 5.3 no clone3): the
-	 * helper joins the cgroup itself, so that init is still born in it. */
-	if (pid < 0 && (errno == ENOSYS || errno == EINVAL || errno == E2BIG)) {
+	if (r == 0) {
+		what = "make an idmapped mount of the root area for";
+		r = ct_userns_idmapped_tree(init, a->c->root, &tree);
+	}
+	if (r == 0) {
+		what = "hand the root area to";
+		r = vz_send_fd(sync, "g", 1, tree);
+	}
+	if (r == 0)
+		return;
+	kill(init, SIGKILL);
+	if (r == -EINVAL && what[0] == 'm')
+		child_fail(a->rep, VZ_E_MOUNT, -r, "Unable to %s the container (LOCAL_UID): the file "
+			   "system of %s cannot map owners (idmapped mounts need Linux 5.12 or "
+			   "later and ext4, xfs or btrfs, or tmpfs from Linux 6.3); unset "
+			   "LOCAL_UID/LOCAL_GID or move the private area", what, a->c->root);
+	child_fail(a->rep, VZ_E_SYSTEM, -r, "Unable to %s the container's user namespace: %s",
+		   what, strerror(-r));
+}
+
+/* Kernels before 5.7 have no CLONE_INTO_CGROUP (and before 5.3 no clone3): a process
+ * of a moment joins the cgroup and creates init with CLONE_PARENT, so that init is
+ * still born in the cgroup and still the monitor's child, while the monitor stays out
+ * of it (in it, the monitor would keep the cgroup populated after init's end).
+ * Failures are reported here; returns init's pid. */
+static pid_t clone_joined(const struct init_args *a, bc_cgroup *cg, uint64_t ns)
+{
+	pid_t joiner = -1, pid = -1;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (joiner = fork()) < 0)
+		child_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to fork: %s", strerror(errno));
+	if (joiner == 0) {
 		vz_err e;
 
 		if (bc_cg_attach(cg, getpid(), &e) < 0)
 			child_fail(a->rep, e.exit_code, e.sys_errno, "%s", e.msg);
-		pid = clone_into(-1, ns);
+		pid = clone_into(-1, ns | CLONE_PARENT);
 		if (pid < 0 && errno == ENOSYS)
-			pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
+			pid = (pid_t)syscall(SYS_clone, ns | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL,
+					     NULL);
+		if (pid < 0)
+			child_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to create the container's "
+				   "namespaces: %s", strerror(errno));
+		if (pid == 0)
+			ct_init_main(a);
+		_exit(write(p[1], &pid, sizeof(pid)) == sizeof(pid) ? 0 : 1);
 	}
+	close(p[1]);
+	if (read(p[0], &pid, sizeof(pid)) != sizeof(pid))
+		pid = -1;
+	close(p[0]);
+	waitpid(joiner, NULL, 0);
+	if (pid <= 0)
+		_exit(127); /* the joiner has reported why */
+	return pid;
+}
+
+/* Once init runs, the monitor keeps nothing of vzctl's or of the CT's: not the lock's
+ * fd (an flock lasts as long as any copy of its fd, so the CT would stay locked), the
+ * pipes, the cgroup's directory, vzctl's terminal, session or working directory.  Only
+ * the cgroup backend's fd of the cgroup2 mount stays, for a restart goes through the
+ * backend again.  Its name tells it apart in ps and to stop. */
+static void monitor_detach(const char *ctid)
+{
+	int keep = bc_cg_root_fd(), null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	char name[16];
+
+	reset_signals();
+	setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	for (int fd = 0; fd < 3; fd++)
+		if (null >= 0 && fd != keep)
+			dup2(null, fd);
+	if (keep < 3) {
+		close_range(3, ~0U, 0);
+	} else {
+		if (keep > 3)
+			close_range(3, (unsigned)keep - 1, 0);
+		close_range((unsigned)keep + 1, ~0U, 0);
+	}
+	snprintf(name, sizeof(name), "vzmon %s", ctid);
+	prctl(PR_SET_NAME, name);
+}
+
+/* After a reboot inside the CT: starts it again, as `vzctl start` would, under its
+ * lock.  Not when somebody else holds the lock (a stop in progress) or when the run
+ * state no longer names the init that rebooted (the CT was stopped or started since:
+ * that command's word stands). */
+static void monitor_restart(const char *ctid, pid_t dead)
+{
+	const struct ct_run_opts o = { .timeout = -1 };
+	struct ct_lock lock = { NULL, -1 };
+	_cleanup_free_ char *path = NULL;
+	struct vz_host host;
+	pid_t named = -1;
+	vz_err err;
+
+	openlog("vzctl", LOG_PID, LOG_DAEMON);
+	if (vz_host_load(&host, NULL, &err) < 0) {
+		syslog(LOG_ERR, "Container %s rebooted and was not started again: %s", ctid, err.msg);
+		return;
+	}
+	path = pid_file_path(&host, ctid);
+	if (ct_lock_take(host.lockdir, ctid, "starting", &lock, &err) < 0)
+		syslog(LOG_WARNING, "Container %s rebooted and was not started again: %s", ctid,
+		       err.msg);
+	else if (!path || read_pid_file(path, &named) < 0 || named != dead)
+		syslog(LOG_NOTICE, "Container %s rebooted and was not started again: it was "
+		       "stopped or started meanwhile", ctid);
+	else if (ct_start(&host, ctid, &o, &err) < 0)
+		syslog(LOG_ERR, "Container %s rebooted and failed to start again: %s", ctid, err.msg);
+	else
+		syslog(LOG_INFO, "Container %s rebooted and was started again", ctid);
+	ct_lock_release(&lock);
+	vz_host_free(&host);
+}
+
+/* The monitor: creates init in the cgroup, hands its pid over, lets go of everything
+ * else and waits for init's end, which only init's parent can see. */
+__attribute__((noreturn))
+static void monitor_main(const struct init_args *a, bc_cgroup *cg, int pid_out, int sync)
+{
+	const uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+			    (a->sync >= 0 ? CLONE_NEWUSER : 0);
+	pid_t pid = clone_into(bc_cg_dirfd(cg), ns);
+	int st;
+
+	if (pid < 0 && (errno == ENOSYS || errno == EINVAL || errno == E2BIG))
+		pid = clone_joined(a, cg, ns);
 	if (pid < 0)
 		child_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to create the container's "
 			   "namespaces: %s", strerror(errno));
 	if (pid == 0)
 		ct_init_main(a);
+	if (a->sync >= 0)
+		userns_prepare(a, pid, sync);
 	if (write(pid_out, &pid, sizeof(pid)) != sizeof(pid))
 		_exit(1);
+	monitor_detach(a->ctid);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	/* reboot(2) in the CT's pid namespace: the kernel kills the namespace and init ends
+	 * as by SIGHUP for a restart, SIGINT for a power-off or halt; a stop ends it with
+	 * SIGKILL (cgroup.kill) or a power-off. */
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP)
+		monitor_restart(a->ctid, pid);
+	_exit(0);
+}
+
+/* The helper, vzctl's only child, is gone at once: the monitor it forks is then
+ * nobody's child in vzctl (the host's init or subreaper adopts it), and vzctl has no
+ * child to reap however long it lives. */
+__attribute__((noreturn))
+static void helper_main(const struct init_args *a, bc_cgroup *cg, int pid_out, int sync)
+{
+	pid_t monitor = fork();
+
+	if (monitor < 0)
+		child_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to fork: %s", strerror(errno));
+	if (monitor == 0)
+		monitor_main(a, cg, pid_out, sync);
 	_exit(0);
 }
 
@@ -696,14 +963,16 @@ static int wait_pid(pid_t pid)
 }
 
 /* Forks the helper and returns init's host pid once init runs its /sbin/init. */
-static int spawn_init(const struct start_conf *c, bc_cgroup *cg, pid_t *ret, vz_err *err)
+static int spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg, pid_t *ret,
+		      vz_err *err)
 {
-	int rep[2] = { -1, -1 }, pid_pipe[2] = { -1, -1 };
+	int rep[2] = { -1, -1 }, pid_pipe[2] = { -1, -1 }, sync[2] = { -1, -1 };
 	struct child_report report;
 	pid_t helper, init = -1;
 	int r = 0;
 
-	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(pid_pipe, O_CLOEXEC) < 0) {
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(pid_pipe, O_CLOEXEC) < 0 ||
+	    (c->uid && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)) {
 		r = vz_fail(err, VZ_E_RESOURCE, errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -713,15 +982,20 @@ static int spawn_init(const struct start_conf *c, bc_cgroup *cg, pid_t *ret, vz_
 		goto out;
 	}
 	if (helper == 0) {
-		struct init_args a = { c, rep[1] };
+		struct init_args a = { c, rep[1], sync[1], sync[0], ctid };
 
 		close(rep[0]);
 		close(pid_pipe[0]);
-		helper_main(&a, cg, pid_pipe[1]);
+		helper_main(&a, cg, pid_pipe[1], sync[0]);
 	}
 	close(rep[1]);
 	close(pid_pipe[1]);
 	rep[1] = pid_pipe[1] = -1;
+	for (int i = 0; i < 2; i++)
+		if (sync[i] >= 0) {
+			close(sync[i]);
+			sync[i] = -1;
+		}
 	if (read(pid_pipe[0], &init, sizeof(init)) != sizeof(init))
 		init = -1;
 	wait_pid(helper);
@@ -741,6 +1015,8 @@ out:
 			close(rep[i]);
 		if (pid_pipe[i] >= 0)
 			close(pid_pipe[i]);
+		if (sync[i] >= 0)
+			close(sync[i]);
 	}
 	return r;
 }
@@ -824,7 +1100,7 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 	r = load_ct_conf(host, ctid, &cf, err);
 	if (r < 0)
 		return r;
-	r = start_conf_get(host, cf, &c, err);
+	r = start_conf_get(host, ctid, cf, &c, err);
 	if (r < 0)
 		return r;
 	if (c.disabled && !(o && o->force)) {
@@ -852,7 +1128,10 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 	r = ct_dev_limit(cg, err);
 	if (r < 0)
 		goto fail;
-	r = spawn_init(&c, cg, &init, err);
+	r = bc_plan_apply(cg, &c.plan, err);
+	if (r < 0)
+		goto fail;
+	r = spawn_init(ctid, &c, cg, &init, err);
 	if (r < 0)
 		goto fail;
 	r = write_pid_file(host, ctid, init, err);
@@ -910,17 +1189,64 @@ static int stop_dead(const struct vz_host *host, const char *ctid, const struct 
 	return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
 }
 
+/* The CT's monitor (its init's parent, named by monitor_detach) as a pidfd, so that
+ * waiting for it cannot take a reused pid for it; -1 when the init has none (a CT
+ * restored by CRIU). */
+static int monitor_open(const char *ctid, pid_t init)
+{
+	_cleanup_free_ char *stat = NULL, *comm = NULL;
+	_cleanup_close_ int sfd = -1, cfd = -1;
+	char path[64], name[16];
+	const char *rp;
+	int ppid, fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)init);
+	sfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0 || vz_read_fd(sfd, &stat, NULL) < 0)
+		return -1;
+	rp = strrchr(stat, ')');
+	if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1 || ppid <= 1)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, ppid, 0);
+	if (fd < 0)
+		return -1;
+	/* Its name is read once the pidfd holds it: that process cannot change since. */
+	snprintf(path, sizeof(path), "/proc/%d/comm", ppid);
+	snprintf(name, sizeof(name), "vzmon %s", ctid);
+	cfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cfd >= 0 && vz_read_fd(cfd, &comm, NULL) == 0) {
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strcmp(comm, name) == 0)
+			return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* A monitor exits as soon as its init ends; waiting that moment out means a stop leaves
+ * no process of the CT behind, its monitor included. */
+static void monitor_wait(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (fd >= 0)
+		while (poll(&p, 1, MONITOR_WAIT_MS) < 0 && errno == EINTR)
+			;
+}
+
 int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	    vz_err *err)
 {
 	_cleanup_conf_ vz_conf *cf = NULL;
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	_cleanup_close_ int monitor = -1;
 	pid_t init;
 	long timeout;
 	int r;
 
 	if (ct_init_pid(host, ctid, &init, NULL) < 0)
 		return stop_dead(host, ctid, o, err);
+	monitor = monitor_open(ctid, init);
 	r = load_ct_conf(host, ctid, &cf, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -942,6 +1268,7 @@ int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_op
 	r = cg_kill_destroy(cg, err);
 	if (r < 0)
 		return r;
+	monitor_wait(monitor);
 	remove_pid_file(host, ctid);
 	note(o, "Container was stopped");
 	if (ct_is_mounted(host, ctid)) {

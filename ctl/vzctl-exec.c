@@ -424,10 +424,27 @@ static int enter_relay(struct vzctl_ctx *ctx, struct ct_exec_proc *proc)
 	return 0;
 }
 
+/* --exec: the command typed into the shell as its first line, as vzctl does; the shell
+ * stays for the user afterwards.  The pty queues it until the shell reads. */
+static void type_command(int master, const char *cmd)
+{
+	size_t len = strlen(cmd), off = 0;
+
+	while (off < len) {
+		ssize_t n = write(master, cmd + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+	(void)!write(master, "\n", 1);
+}
+
 int vzctl_enter(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_free_ char *cmd = NULL;
-	char *sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
 	struct ct_exec_opts o = { .term = getenv("TERM"), .pty = true };
 	struct ct_exec_proc proc;
 	vz_err err;
@@ -440,8 +457,8 @@ int vzctl_enter(struct vzctl_ctx *ctx, int argc, char **argv)
 			fprintf(stderr, "Error: out of memory\n");
 			return VZ_E_NOMEM;
 		}
-		sh_argv[2] = cmd;
-		o.argv = sh_argv;
+		if (strchr(cmd, '\n'))
+			return cli_usage_error("vzctl enter", "--exec takes one line of commands");
 	} else if (argc > 1) {
 		return cli_usage_error("vzctl enter", "unexpected argument '%s'", argv[1]);
 	}
@@ -450,5 +467,7 @@ int vzctl_enter(struct vzctl_ctx *ctx, int argc, char **argv)
 	term_size(&o);
 	if (ct_exec_start(&ctx->host, ctx->ctid_str, &o, &proc, &err) < 0)
 		return cli_report(&err);
+	if (cmd)
+		type_command(proc.pty_master, cmd);
 	return enter_relay(ctx, &proc);
 }

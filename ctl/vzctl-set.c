@@ -26,6 +26,8 @@ enum {
 	OPT_CPUS,
 	OPT_CPUMASK,
 	OPT_IOPRIO,
+	OPT_IOLIMIT,
+	OPT_IOPSLIMIT,
 	OPT_DISABLED,
 	OPT_LOCAL_UID,
 	OPT_LOCAL_GID,
@@ -61,6 +63,8 @@ static const struct option fixed_options[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "cpumask", required_argument, NULL, OPT_CPUMASK },
 	{ "ioprio", required_argument, NULL, OPT_IOPRIO },
+	{ "iolimit", required_argument, NULL, OPT_IOLIMIT },
+	{ "iopslimit", required_argument, NULL, OPT_IOPSLIMIT },
 	{ "disabled", required_argument, NULL, OPT_DISABLED },
 	{ "local_uid", required_argument, NULL, OPT_LOCAL_UID },
 	{ "local_gid", required_argument, NULL, OPT_LOCAL_GID },
@@ -202,6 +206,14 @@ static int parse_one(struct set_req *req, int code, const char *value)
 	case OPT_IOPRIO:
 		r->has_ioprio = true;
 		return ct_parse_ioprio(value, &r->ioprio, &why) < 0 ? bad_value("ioprio", value, &why) : 0;
+	case OPT_IOLIMIT:
+		r->has_iolimit = true;
+		return ct_parse_iolimit(value, &r->iolimit, &why) < 0
+			       ? bad_value("iolimit", value, &why) : 0;
+	case OPT_IOPSLIMIT:
+		r->has_iopslimit = true;
+		return ct_parse_count(value, &r->iopslimit, &why) < 0
+			       ? bad_value("iopslimit", value, &why) : 0;
 	case OPT_DISABLED:
 		r->has_disabled = true;
 		return ct_parse_yesno(value, &r->disabled, &why) < 0
@@ -361,32 +373,113 @@ static int load_ct_conf(const char *path, bool save, vz_conf **ret, vz_err *err)
 	return *ret ? 0 : vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 }
 
-static int set_stopped(const struct vzctl_ctx *ctx, const struct set_req *req)
+/* What a running CT cannot take until its next start (its namespaces were made with
+ * them); NULL when the request has none. */
+static const char *needs_restart(const struct set_req *req)
 {
-	_cleanup_conf_ vz_conf *cf = NULL;
-	char *path = vz_host_ct_conf_path(&ctx->host, ctx->ctid_str);
+	const struct ct_res *r = &req->res;
+
+	if (r->ub[UB_NUMPTY].set)
+		return "numpty";
+	if (r->ub[UB_SHMPAGES].set)
+		return "shmpages";
+	if (r->hostname)
+		return "hostname";
+	if (r->has_local_uid || r->has_local_gid)
+		return "local_uid/local_gid";
+	if (req->applyconfig)
+		return "applyconfig";
+	return NULL;
+}
+
+/* Reads the resources of a config layered over vz.conf. */
+static int conf_res(const struct vzctl_ctx *ctx, const vz_conf *cf, struct ct_res *ret, vz_err *err)
+{
+	return ct_res_from_conf(ctx->host.conf, cf, ret, NULL, err);
+}
+
+/* A running CT: the cgroup moves from the saved config to the new one (or, with
+ * --reset_ub, to the saved one) before anything is written; OpenVZ's messages. */
+static int apply_running(const struct vzctl_ctx *ctx, const struct set_req *req,
+			 const vz_conf *old_cf, const vz_conf *new_cf)
+{
+	struct ct_res old = { 0 }, new = { 0 };
+	const char *later;
+	vz_err err;
+	int r;
+
+	r = conf_res(ctx, old_cf, &old, &err);
+	if (r == 0)
+		r = conf_res(ctx, new_cf, &new, &err);
+	if (r == 0)
+		r = ct_apply_running(&ctx->host, ctx->ctid_str, req->reset_ub ? NULL : &old, &new, &err);
+	ct_res_free(&old);
+	ct_res_free(&new);
+	if (r < 0) {
+		cli_report(&err);
+		if (req->save)
+			fprintf(stderr, "Error: failed to apply some parameters, not saving "
+				"configuration file!\n");
+		return err.exit_code;
+	}
+	cli_info("UB limits were set successfully");
+	later = needs_restart(req);
+	if (later && req->setmode != SETMODE_RESTART)
+		cli_info("WARNING: %s takes effect at the next start of the container "
+			 "(or use --setmode restart)", later);
+	return 0;
+}
+
+static int save_conf(vz_conf *cf, const char *path)
+{
 	bool changed = false;
+	vz_err err;
+
+	if (vz_conf_save(cf, path, &changed, &err) < 0)
+		return cli_report(&err);
+	cli_info(changed ? "CT configuration saved to %s" : "No changes in CT configuration, not saving",
+		 path);
+	return 0;
+}
+
+/* --setmode restart: a running CT takes what only a start can give. */
+static int restart_ct(struct vzctl_ctx *ctx)
+{
+	struct ct_run_opts o = { .timeout = -1 };
+	vz_err err;
+
+	cli_info("Restarting container");
+	if (ct_stop(&ctx->host, ctx->ctid_str, &o, &err) < 0 ||
+	    ct_start(&ctx->host, ctx->ctid_str, &o, &err) < 0)
+		return cli_report(&err);
+	return 0;
+}
+
+static int set_ct(struct vzctl_ctx *ctx, const struct set_req *req, bool running)
+{
+	_cleanup_conf_ vz_conf *cf = NULL, *old_cf = NULL;
+	_cleanup_free_ char *path = vz_host_ct_conf_path(&ctx->host, ctx->ctid_str);
 	vz_err err;
 	int r;
 
 	if (!path)
 		return VZ_E_NOMEM;
 	if (load_ct_conf(path, req->save, &cf, &err) < 0 ||
-	    merge_into_conf(ctx, req, cf, &err) < 0) {
-		free(path);
+	    (running && load_ct_conf(path, false, &old_cf, &err) < 0) ||
+	    merge_into_conf(ctx, req, cf, &err) < 0)
 		return cli_report(&err);
-	}
+	if (running && (r = apply_running(ctx, req, old_cf, cf)))
+		return r;
+	if (req->reset_ub)
+		return 0;
 	if (!req->save) {
 		cli_info("WARNING: Settings were not saved to config (use --save flag)");
-		free(path);
 		return 0;
 	}
-	r = vz_conf_save(cf, path, &changed, &err);
-	if (r == 0)
-		cli_info(changed ? "CT configuration saved to %s" : "No changes in CT configuration, not saving",
-			 path);
-	free(path);
-	return r < 0 ? cli_report(&err) : 0;
+	r = save_conf(cf, path);
+	if (r == 0 && running && req->setmode == SETMODE_RESTART && needs_restart(req))
+		r = restart_ct(ctx);
+	return r;
 }
 
 static int run_set(struct vzctl_ctx *ctx, const struct set_req *req)
@@ -397,13 +490,7 @@ static int run_set(struct vzctl_ctx *ctx, const struct set_req *req)
 		fprintf(stderr, "Container is not running\n");
 		return VZ_E_NOT_RUNNING;
 	}
-	if (running) {
-		fprintf(stderr, "Container %s is running: changing the limits of a running CT is not "
-			"supported by this version; stop it, set with --save, and start it again\n",
-			ctx->ctid_str);
-		return VZ_E_RUNNING;
-	}
-	return set_stopped(ctx, req);
+	return set_ct(ctx, req, running);
 }
 
 int vzctl_set(struct vzctl_ctx *ctx, int argc, char **argv)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # 20 start/stop cycles of a busybox CT leave no cgroup, mount or process behind: the
 # lines of /proc/self/mountinfo, the cgroups under the CT parent and the processes
-# whose root is not the host's are the same before and after.  Every other stop is
-# --fast (cgroup.kill at once), so both ways of stopping are counted.
+# whose root is not the host's are the same before and after, and no CT monitor
+# ("vzmon <ctid>", a host process) is left.  Every other stop is --fast (cgroup.kill
+# at once), so both ways of stopping are counted.
 set -u
 . "$(dirname "$0")/common.bash"
 need_ct_host
@@ -43,6 +44,8 @@ echo "after 20 cycles: mountinfo $mounts_before -> $mounts_after lines, cgroups"
 [ "$mounts_after" -eq "$mounts_before" ] || fail "mounts left behind"
 [ "$cgroups_after" -eq "$cgroups_before" ] || fail "cgroups left behind"
 [ "$procs_after" -eq "$procs_before" ] || fail "processes left behind"
+monitors=$(grep -lx "vzmon $ctid" /proc/[0-9]*/comm 2>/dev/null | wc -l)
+[ "$monitors" -eq 0 ] || fail "$monitors monitors left behind"
 [ "$(vzctl status $ctid)" = "CTID $ctid exist unmounted down" ] || fail "status: $(vzctl status $ctid)"
 [ ! -e "$it/run/$ctid.pid" ] || fail "the pid file is left"
 vzctl destroy $ctid >/dev/null || fail "destroy failed"

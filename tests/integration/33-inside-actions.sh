@@ -9,11 +9,7 @@ set -u
 need_ct_host
 
 ctid=1033
-ct_host /vz/itest-actions itest-actions.slice
-trap "ct_host_cleanup $ctid" EXIT
-
-ct_template
-vzctl create $ctid --ostemplate busybox >/dev/null || fail "create failed"
+ct_new $ctid actions
 
 # Both scripts leave a mark in the CT's own files: proof they ran inside.
 printf '%s\n' '#!/bin/sh' 'echo "started $VEID $VE_CONFFILE" >/start.mark' \

@@ -241,9 +241,12 @@ echo "$out" | sed 's/^/enter| /'
 echo "$out" | grep -q "IN-42 ct$ctid" || fail "the command typed into enter did not run in the CT"
 echo "$out" | grep -q "^33 101" || fail "the terminal size did not reach the CT"
 echo "$out" | grep -q "exited from CT $ctid" || fail "no 'exited from CT $ctid'"
-out=$(python3 "$work/ptydrive.py" "$BUILD/bin/vzctl" enter $ctid --exec 'tty; echo X-$((1+1))' | tr -d '\r')
+# --exec types its command into the shell, which then stays (as vzctl does).
+out=$(TRIGGER=X-2 SEND=$'echo STILL-$((2*2)); exit\r' python3 "$work/ptydrive.py" \
+	"$BUILD/bin/vzctl" enter $ctid --exec 'tty; echo X-$((1+1))' | tr -d '\r')
 echo "$out" | grep -qx '/dev/pts/[0-9]*' || fail "enter --exec: no pty of the CT's devpts: '$out'"
 echo "$out" | grep -qx 'X-2' || fail "enter --exec did not run the command: '$out'"
+echo "$out" | grep -qx 'STILL-4' || fail "enter --exec did not leave the shell to the user: '$out'"
 echo "enter: ok"
 
 # exec from a terminal: the host's terminal is not handed in (a pipe relayed by vzctl

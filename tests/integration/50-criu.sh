@@ -88,8 +88,10 @@ for i in $(seq 50); do [ -d "/proc/$init" ] || break; sleep 0.1; done
 # Restore into the root area, which is still mounted (criu pivot_roots the restored
 # mount namespace into --root and rebuilds proc, sysfs, cgroup2, the tmpfs /dev with its
 # nodes and the console bind, devpts, /dev/shm and /run from the image).
-#   -d (--restore-detached)  criu exits once the tree runs; the init is nobody's child,
-#                      as after vzctl start.
+#   -d (--restore-detached)  criu exits once the tree runs; the init is nobody's child
+#                      in this shell (after vzctl start its parent is the CT's
+#                      monitor, which a restored CT has none of: the dump takes the
+#                      init's tree, and the monitor, seeing the init killed, exits).
 #   --pidfile          the restored init's host pid, which becomes <RUNDIR>/<ctid>.pid
 #                      so that vzctl status, exec and stop find the CT.
 #   --manage-cgroups   puts the tasks back in <parent>/<ctid> (without it they would

@@ -82,3 +82,26 @@ ct_host_cleanup() {
 	grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
 	rm -rf "$it"
 }
+
+# ct_probe CTID: tests/ct-probe (static) copied into the CT's private area as
+# /bin/ct-probe, for the tests that load a CT from inside.
+ct_probe() {
+	need_built tests/ct-probe
+	install -m 0755 "$BUILD/tests/ct-probe" "$it/private/$1/bin/ct-probe" ||
+		fail "cannot copy ct-probe into CT $1"
+}
+
+# cg_file CTID FILE: the content of one file of the CT's cgroup.
+cg_file() {
+	cat "/sys/fs/cgroup/$parent/$1/$2"
+}
+
+# ct_new CTID NAME: the usual start of a test: a host tree /vz/itest-NAME with CT
+# cgroups under itest-NAME.slice (ct_host), its cleanup at exit, the busybox template,
+# and CT CTID created from it.
+ct_new() {
+	ct_host "/vz/itest-$2" "itest-$2.slice"
+	trap "ct_host_cleanup $1" EXIT
+	ct_template
+	vzctl create "$1" --ostemplate busybox >/dev/null || fail "create of CT $1 failed"
+}

@@ -107,10 +107,20 @@ Test(caps, conf_layers_ct_over_global)
 
 	cr_assert_eq(vz_conf_parse(g, sizeof(g) - 1, "vz.conf", &global, NULL, &err), 0);
 	cr_assert_eq(vz_conf_parse(c, sizeof(c) - 1, "101.conf", &ct, NULL, &err), 0);
-	cr_assert_eq(ct_cap_bound(global, ct, &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(ct_cap_bound(global, ct, false, &m, &err), 0, "%s", err.msg);
 	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_TIME));
-	cr_assert_eq(ct_cap_bound(NULL, NULL, &m, &err), 0);
+	cr_assert_eq(ct_cap_bound(NULL, NULL, false, &m, &err), 0);
 	cr_expect_eq(m, ct_cap_default());
+	/* In a user namespace sys_boot reboots the CT alone: in by default, still off-able. */
+	cr_assert_eq(ct_cap_bound(NULL, NULL, true, &m, &err), 0);
+	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_BOOT));
+	static const char off[] = "CAPABILITY=\"sys_boot:off\"\n";
+	vz_conf *no_boot = NULL;
+
+	cr_assert_eq(vz_conf_parse(off, sizeof(off) - 1, "102.conf", &no_boot, NULL, &err), 0);
+	cr_assert_eq(ct_cap_bound(NULL, no_boot, true, &m, &err), 0);
+	cr_expect_eq(m, ct_cap_default());
+	vz_conf_free(no_boot);
 	vz_conf_free(global);
 	vz_conf_free(ct);
 }
@@ -123,7 +133,7 @@ Test(caps, bad_conf_names_the_key)
 	static const char c[] = "CAPABILITY=\"sys_time=on\"\n";
 
 	cr_assert_eq(vz_conf_parse(c, sizeof(c) - 1, "101.conf", &ct, NULL, &err), 0);
-	cr_expect_lt(ct_cap_bound(NULL, ct, &m, &err), 0);
+	cr_expect_lt(ct_cap_bound(NULL, ct, false, &m, &err), 0);
 	cr_expect_eq(err.exit_code, VZ_E_VALUE);
 	cr_expect_not_null(strstr(err.msg, "CAPABILITY"), "%s", err.msg);
 	cr_expect_eq(m, 7);

@@ -108,7 +108,7 @@ Test(vzctl_set, every_scalar_option)
 	struct run_result r = RUN("set", "101", "--cpuunits", "1500", "--cpulimit", "50", "--cpus", "2",
 				  "--cpumask", "0-1", "--ioprio", "6", "--hostname", "ct101.example.org",
 				  "--vm_overcommit", "1.5", "--disabled", "yes", "--local_uid", "100000",
-				  "--local_gid", "200000", "--save");
+				  "--local_gid", "200000", "--iolimit", "10", "--iopslimit", "500", "--save");
 	char *c = ct_conf("101");
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -116,6 +116,7 @@ Test(vzctl_set, every_scalar_option)
 		"CPUUNITS=\"1500\"\n", "CPULIMIT=\"50\"\n", "CPUS=\"2\"\n", "CPUMASK=\"0-1\"\n",
 		"IOPRIO=\"6\"\n", "HOSTNAME=\"ct101.example.org\"\n", "VM_OVERCOMMIT=\"1.5\"\n",
 		"DISABLED=\"yes\"\n", "LOCAL_UID=\"100000\"\n", "LOCAL_GID=\"200000\"\n",
+		"IOLIMIT=\"10485760\"\n", "IOPSLIMIT=\"500\"\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_expect(strstr(c, want[i]), "missing %s in %s", want[i], c);

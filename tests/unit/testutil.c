@@ -140,11 +140,12 @@ void tu_host_make(struct tu_host *h)
 			   "LOCKDIR=%s\n"
 			   "VE_CONFDIR=%s\n"
 			   "DUMPDIR=%s/dump\n"
+			   "RUNDIR=%s/run\n"
 			   "TEMPLATE=%s/template\n"
 			   "VE_ROOT=%s/root/$VEID\n"
 			   "VE_PRIVATE=%s/private/$VEID\n"
 			   "CT_CGROUP_PARENT=vz-unit-test-nonexistent.slice\n",
-			   h->lockdir, h->confdir, h->dir, h->dir, h->dir, h->dir) > 0);
+			   h->lockdir, h->confdir, h->dir, h->dir, h->dir, h->dir, h->dir) > 0);
 	tu_write(h->vzconf, conf);
 	free(conf);
 }

@@ -5,7 +5,8 @@
 #   tests/vm/run-suite.sh [--timeout S] [--direct] [--verbose] [PATTERN...]
 #
 #   BUILD               directory of the built binaries (default <source>/build)
-#   --timeout S         bound on the whole guest run (900; env VZ_VM_TIMEOUT)
+#   --timeout S         bound on the whole guest run (3000; env VZ_VM_TIMEOUT): the
+#                       suite takes 10 to 25 minutes under TCG, depending on the host's load
 #   --direct            run on this host instead of a guest: pure cgroup v2 hosts only
 #                       (env VZ_TEST_DIRECT=1)
 #   --verbose           show the guest's console and the output of passing tests
@@ -20,6 +21,7 @@ src=$(cd "$here/../.." && pwd)
 die() { echo "run-suite: $*" >&2; exit 125; }
 
 guest_opts=()
+export VZ_VM_TIMEOUT=${VZ_VM_TIMEOUT:-3000}
 patterns=()
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -1,0 +1,485 @@
+/* The beancounter table of a CT (core/bc.h "Counters"): one function that every
+ * reader (vzlist, the export) uses.
+ *
+ * A running CT's values come from the kernel at each call: its cgroup files, the
+ * /proc files of its tasks, and /proc/<init>/net and /proc/<init>/root of its own
+ * namespaces.  barrier and limit are what is in force: the cgroup file where one
+ * carries the resource, else the config (after the vswap fill).  A stopped CT has its
+ * config's barrier and limit and no usage.
+ *
+ * The kernel keeps a peak for physpages alone (memory.peak); a refusal counted against
+ * numproc's or swappages' own limit shows the count stood at that limit.  For the rest
+ * the largest held value seen by any read is kept in <RUNDIR>/<ctid>.bcstate, tied to the
+ * CT's init (pid and start time), so that maxheld never goes backwards while the CT
+ * runs, whoever reads and however often its reader restarts, and starts afresh with
+ * the CT as OpenVZ's did.  failcnt is the kernel's count of refusals (pids.events,
+ * memory.events, memory.swap.events), which lives exactly as long as the CT's cgroup. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/bc.h"
+
+#define PAGE 4096ULL
+
+/* --------------------------------------------------------------- sources */
+
+static uint64_t pages(uint64_t bytes)
+{
+	return bytes == UINT64_MAX ? VZ_UNLIMITED : (bytes + PAGE - 1) / PAGE;
+}
+
+/* A limit file ("max" or bytes) as pages; unlimited for "max". */
+static uint64_t limit_pages(bc_cgroup *cg, const char *file)
+{
+	uint64_t v;
+
+	if (bc_cg_read_u64(cg, file, &v, NULL) < 0)
+		return VZ_UNLIMITED;
+	return pages(v);
+}
+
+static uint64_t key_or_zero(bc_cgroup *cg, const char *file, const char *key)
+{
+	uint64_t v = 0;
+
+	if (bc_cg_read_key(cg, file, key, &v, NULL) < 0)
+		return 0;
+	return v;
+}
+
+/* The value of key in memory.stat text, 0 when absent. */
+static uint64_t stat_key(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, key, kl) == 0 && l[kl] == ' ')
+			return strtoull(l + kl + 1, NULL, 10);
+	return 0;
+}
+
+/* What the CT's tasks hold, from /proc/<pid>/status and /proc/<pid>/fd. */
+struct task_sums {
+	uint64_t locked_kb, privvm_kb, files;
+};
+
+static uint64_t status_kb(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+static void add_task(pid_t pid, struct task_sums *s)
+{
+	char path[64];
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || vz_read_fd(fd, &text, NULL) < 0)
+		return;
+	s->locked_kb += status_kb(text, "\nVmLck:");
+	/* Private writable memory a task has mapped: data and stack. */
+	s->privvm_kb += status_kb(text, "\nVmData:") + status_kb(text, "\nVmStk:");
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			s->files++;
+	closedir(d);
+}
+
+/* The processes of the cgroup (cgroup.procs): their pids, malloc'd. */
+static size_t cg_pids(bc_cgroup *cg, pid_t **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t n = 0, cap = 0;
+	pid_t *v = NULL;
+
+	*ret = NULL;
+	if (bc_cg_read(cg, "cgroup.procs", &text, NULL) < 0)
+		return 0;
+	for (char *l = text; *l;) {
+		long p = strtol(l, &l, 10);
+
+		if (p > 0) {
+			if (n == cap) {
+				pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+				if (!nv)
+					break;
+				v = nv;
+			}
+			v[n++] = (pid_t)p;
+		}
+		while (*l && !isdigit((unsigned char)*l))
+			l++;
+	}
+	*ret = v;
+	return n;
+}
+
+/* Locks held by the CT's processes, from the host's /proc/locks (host pids); waiters
+ * ("->" lines) hold nothing. */
+static uint64_t count_flocks(const pid_t *pids, size_t n)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	uint64_t count = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char kind[16], mode[16], rw[16], arrow[4];
+		long pid;
+
+		if (sscanf(line, "%*d: %3s", arrow) == 1 && strcmp(arrow, "->") == 0)
+			continue;
+		if (sscanf(line, "%*d: %15s %15s %15s %ld", kind, mode, rw, &pid) != 4)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (pids[i] == pid) {
+				count++;
+				break;
+			}
+	}
+	fclose(f);
+	return count;
+}
+
+/* Lines of /proc/<init>/net/<file> past its header: sockets of the CT's netns. */
+static uint64_t net_lines(pid_t init, const char *file)
+{
+	char path[64], line[512];
+	uint64_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)init, file);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n ? n - 1 : 0;
+}
+
+/* ptys open in the CT's own devpts: its numbered entries. */
+static uint64_t count_ptys(pid_t init)
+{
+	char path[64];
+	struct dirent *e;
+	uint64_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/pts", (int)init);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (isdigit((unsigned char)e->d_name[0]))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* ------------------------------------------------------------ the table */
+
+static void set_usage(struct bc_table *t, enum ubc_id id, uint64_t held, uint64_t failcnt)
+{
+	t->row[id].held = held;
+	t->row[id].maxheld = held;
+	t->row[id].failcnt = failcnt;
+	t->row[id].usage_known = true;
+}
+
+static void limits_from_conf(const struct ct_res *res, struct bc_table *t)
+{
+	struct ct_res r = *res;
+
+	ct_res_vswap_fill(&r);
+	for (int id = 0; id < UB_KERNEL_COUNT; id++) {
+		const struct ubc_res *u = ubc_by_id(id);
+
+		if (!u)
+			continue;
+		t->row[id].cls = u->cls;
+		t->row[id].barrier = r.ub[id].set ? r.ub[id].bar : VZ_UNLIMITED;
+		t->row[id].limit = r.ub[id].set ? r.ub[id].lim : VZ_UNLIMITED;
+	}
+}
+
+static void reached_limit(struct bc_row *r)
+{
+	if (r->usage_known && r->failcnt > 0 && r->limit < VZ_UNLIMITED && r->maxheld < r->limit)
+		r->maxheld = r->limit;
+}
+
+/* numproc, physpages, swappages, oomguarpages: held, peak, refusals and what is in
+ * force, from the cgroup. */
+static void memory_and_pids(bc_cgroup *cg, struct bc_table *t)
+{
+	uint64_t cur = 0, peak = 0, swap = 0, high;
+	struct bc_row *phys = &t->row[UB_PHYSPAGES];
+
+	if (bc_cg_read_u64(cg, "pids.current", &cur, NULL) == 0)
+		set_usage(t, UB_NUMPROC, cur, key_or_zero(cg, "pids.events", "max"));
+	if (bc_cg_read_u64(cg, "pids.max", &high, NULL) == 0)
+		t->row[UB_NUMPROC].barrier = t->row[UB_NUMPROC].limit =
+			high == UINT64_MAX ? VZ_UNLIMITED : high;
+	if (bc_cg_read_u64(cg, "memory.current", &cur, NULL) == 0) {
+		set_usage(t, UB_PHYSPAGES, pages(cur), key_or_zero(cg, "memory.events", "max"));
+		if (bc_cg_read_u64(cg, "memory.peak", &peak, NULL) == 0)
+			phys->maxheld = pages(peak);
+		phys->limit = limit_pages(cg, "memory.max");
+		high = limit_pages(cg, "memory.high");
+		phys->barrier = high < phys->limit ? high : 0;
+	}
+	if (bc_cg_read_u64(cg, "memory.swap.current", &swap, NULL) == 0) {
+		set_usage(t, UB_SWAPPAGES, pages(swap), key_or_zero(cg, "memory.swap.events", "fail"));
+		t->row[UB_SWAPPAGES].limit = limit_pages(cg, "memory.swap.max");
+	}
+	/* A refusal by this cgroup's own limit means the count stood at the limit then:
+	 * the peak no read saw is known exactly. */
+	reached_limit(&t->row[UB_NUMPROC]);
+	reached_limit(&t->row[UB_SWAPPAGES]);
+	/* OpenVZ's oomguarpages held is the memory the CT has, in RAM and swap; failcnt
+	 * counts the CT's processes the OOM killer took. */
+	set_usage(t, UB_OOMGUARPAGES, pages(cur) + pages(swap), key_or_zero(cg, "memory.events", "oom_kill"));
+}
+
+static void memory_stat(bc_cgroup *cg, struct bc_table *t)
+{
+	_cleanup_free_ char *st = NULL;
+	uint64_t kernel;
+
+	if (bc_cg_read(cg, "memory.stat", &st, NULL) < 0)
+		return;
+	kernel = stat_key(st, "kernel");
+	if (!kernel) /* before Linux 5.18 memory.stat has no total */
+		kernel = stat_key(st, "kernel_stack") + stat_key(st, "pagetables") +
+			 stat_key(st, "percpu") + stat_key(st, "slab") + stat_key(st, "sock");
+	set_usage(t, UB_KMEMSIZE, kernel, 0);
+	/* The dentry cache is reclaimable slab. */
+	set_usage(t, UB_DCACHESIZE, stat_key(st, "slab_reclaimable"), 0);
+	set_usage(t, UB_SHMPAGES, pages(stat_key(st, "shmem")), 0);
+}
+
+static void tasks(bc_cgroup *cg, pid_t init, struct bc_table *t)
+{
+	struct task_sums s = { 0 };
+	pid_t *pids;
+	size_t n = cg_pids(cg, &pids);
+
+	for (size_t i = 0; i < n; i++)
+		add_task(pids[i], &s);
+	set_usage(t, UB_LOCKEDPAGES, s.locked_kb / 4, 0);
+	set_usage(t, UB_PRIVVMPAGES, s.privvm_kb / 4, 0);
+	set_usage(t, UB_VMGUARPAGES, s.privvm_kb / 4, 0);
+	set_usage(t, UB_NUMFILE, s.files, 0);
+	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n), 0);
+	free(pids);
+	set_usage(t, UB_NUMTCPSOCK, net_lines(init, "tcp") + net_lines(init, "tcp6"), 0);
+	set_usage(t, UB_NUMOTHERSOCK, net_lines(init, "udp") + net_lines(init, "udp6") +
+		  net_lines(init, "unix") + net_lines(init, "raw") + net_lines(init, "raw6") +
+		  net_lines(init, "packet"), 0);
+	set_usage(t, UB_NUMPTY, count_ptys(init), 0);
+}
+
+/* ------------------------------------------------------ the kept maxheld */
+
+static char *state_path(const struct vz_host *host, const char *ctid)
+{
+	char *p;
+
+	return asprintf(&p, "%s/%s.bcstate", host->rundir, ctid) < 0 ? NULL : p;
+}
+
+/* The init's start time (field 22 of /proc/<pid>/stat): a pid reused by another CT
+ * run has another. */
+static uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/* Raises each row's maxheld to the largest value any read saw in this run of the CT,
+ * and stores the result.  A failure to keep it loses nothing already shown. */
+static void keep_maxheld(const struct vz_host *host, const char *ctid, pid_t init, struct bc_table *t)
+{
+	_cleanup_free_ char *path = state_path(host, ctid), *text = NULL;
+	_cleanup_close_ int fd = -1;
+	char run[64], buf[64 * UB_KERNEL_COUNT + 64];
+	size_t len;
+
+	if (!path)
+		return;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		return;
+	snprintf(run, sizeof(run), "run %d %" PRIu64 "\n", (int)init, start_time(init));
+	if (vz_read_fd(fd, &text, NULL) == 0 && strncmp(text, run, strlen(run)) == 0) {
+		for (const char *l = text + strlen(run); *l;) {
+			unsigned id;
+			uint64_t v;
+
+			if (sscanf(l, "%u %" SCNu64, &id, &v) == 2 && id < UB_KERNEL_COUNT &&
+			    t->row[id].usage_known && v > t->row[id].maxheld)
+				t->row[id].maxheld = v;
+			l = strchr(l, '\n');
+			if (!l)
+				break;
+			l++;
+		}
+	}
+	len = (size_t)snprintf(buf, sizeof(buf), "%s", run);
+	for (int id = 0; id < UB_KERNEL_COUNT; id++)
+		if (t->row[id].usage_known && len < sizeof(buf))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%d %" PRIu64 "\n", id,
+						t->row[id].maxheld);
+	/* In place under the lock: readers of this file take the same lock. */
+	if (len < sizeof(buf) && ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, buf, len, 0);
+}
+
+/* ----------------------------------------------------------------- API */
+
+static int running_table(const struct vz_host *host, const char *ctid, pid_t init,
+			 struct bc_table *t, vz_err *err)
+{
+	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	int r = bc_cg_open(host, ctid, &cg, err);
+
+	if (r < 0)
+		return r;
+	memory_and_pids(cg, t);
+	memory_stat(cg, t);
+	tasks(cg, init, t);
+	keep_maxheld(host, ctid, init, t);
+	/* What no source above gives is said to be so, never shown as a zero. */
+	for (int id = 0; id < UB_KERNEL_COUNT; id++)
+		if (ubc_by_id(id) && !t->row[id].usage_known)
+			t->row[id].cls = BC_NOT_AVAILABLE;
+	return 0;
+}
+
+int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *ret, vz_err *err)
+{
+	_cleanup_free_ char *path = vz_host_ct_conf_path(host, ctid);
+	_cleanup_conf_ vz_conf *cf = NULL;
+	struct bc_table t = { 0 };
+	struct ct_res res = { 0 };
+	pid_t init;
+	int r;
+
+	if (!path)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	r = vz_conf_load(path, &cf, NULL, err);
+	if (r == -ENOENT)
+		return vz_fail(err, VZ_E_NO_CTCONF, ENOENT, "Container %s has no config (%s)", ctid, path);
+	if (r < 0)
+		return r;
+	r = ct_res_from_conf(host->conf, cf, &res, NULL, err);
+	if (r < 0)
+		return r;
+	t.ctid = strtoul(ctid, NULL, 10);
+	limits_from_conf(&res, &t);
+	ct_res_free(&res);
+	if (ct_init_pid(host, ctid, &init, NULL) == 0) {
+		t.running = true;
+		r = running_table(host, ctid, init, &t, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct bc_table *x = a, *y = b;
+
+	return x->ctid < y->ctid ? -1 : x->ctid > y->ctid;
+}
+
+/* <ctid>.conf with a valid id: the CTs this host has. */
+static bool ct_conf_name(const char *name, char *id, size_t size)
+{
+	size_t n = strlen(name);
+	unsigned long v;
+
+	if (n < 6 || n - 5 >= size || strcmp(name + n - 5, ".conf") != 0)
+		return false;
+	memcpy(id, name, n - 5);
+	id[n - 5] = '\0';
+	return ct_id_parse(id, &v, NULL) == 0;
+}
+
+int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *count, vz_err *err)
+{
+	struct bc_table *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d = opendir(host->confdir);
+	int r = 0;
+
+	if (!d)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to read %s: %s", host->confdir,
+			       strerror(errno));
+	while ((e = readdir(d))) {
+		char id[32];
+
+		if (!ct_conf_name(e->d_name, id, sizeof(id)))
+			continue;
+		if (n == cap) {
+			struct bc_table *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				r = vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+				break;
+			}
+			v = nv;
+		}
+		r = bc_table_get(host, id, &v[n], err);
+		if (r == -ENOENT) /* destroyed while listed */
+			continue;
+		if (r < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (r < 0 && r != -ENOENT) {
+		free(v);
+		return r;
+	}
+	qsort(v, n, sizeof(*v), by_id);
+	*ret = v;
+	*count = n;
+	return 0;
+}

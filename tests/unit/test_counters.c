@@ -1,0 +1,92 @@
+/* The beancounter table of stopped CTs (core/counters.c): the config's limits after
+ * the vswap fill, no usage, every CT with a config, by id.  Running CTs are covered by
+ * the guest test 66-counters. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bc.h"
+#include "testutil.h"
+
+static struct tu_host th;
+static struct vz_host host;
+
+static void setup(void)
+{
+	vz_err err;
+
+	tu_host_make(&th);
+	setenv("VZ_CONF", th.vzconf, 1);
+	cr_assert_eq(vz_host_load(&host, NULL, &err), 0, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+	vz_host_free(&host);
+	unsetenv("VZ_CONF");
+	tu_host_free(&th);
+}
+
+TestSuite(counters, .init = setup, .fini = teardown);
+
+static void ct_conf(const char *ctid, const char *text)
+{
+	char *path = tu_ct_conf(&th, ctid);
+
+	tu_write(path, text);
+	free(path);
+}
+
+Test(counters, stopped_ct_has_config_limits_and_no_usage)
+{
+	struct bc_table t;
+	vz_err err;
+
+	ct_conf("101", "NUMPROC=\"240\"\nPHYSPAGES=\"0:65536\"\nSWAPPAGES=\"0:32768\"\n");
+	cr_assert_eq(bc_table_get(&host, "101", &t, &err), 0, "%s", err.msg);
+	cr_expect_eq(t.ctid, 101);
+	cr_expect_not(t.running);
+	cr_expect_eq(t.row[UB_NUMPROC].barrier, 240);
+	cr_expect_eq(t.row[UB_NUMPROC].limit, 240);
+	cr_expect_eq(t.row[UB_PHYSPAGES].limit, 65536);
+	/* The vswap fill: lockedpages ram:ram, vmguarpages (ram+swap):unlimited. */
+	cr_expect_eq(t.row[UB_LOCKEDPAGES].limit, 65536);
+	cr_expect_eq(t.row[UB_VMGUARPAGES].barrier, 98304);
+	cr_expect_eq(t.row[UB_VMGUARPAGES].limit, VZ_UNLIMITED);
+	/* Unset and not filled: unlimited. */
+	cr_expect_eq(t.row[UB_NUMFILE].limit, VZ_UNLIMITED);
+	for (int id = 0; id < UB_KERNEL_COUNT; id++)
+		cr_expect_not(t.row[id].usage_known, "row %d shows usage for a stopped CT", id);
+	cr_expect_eq(t.row[UB_NUMPROC].cls, BC_ENFORCED);
+}
+
+Test(counters, missing_config_is_no_ctconf)
+{
+	struct bc_table t;
+	vz_err err;
+
+	cr_expect_eq(bc_table_get(&host, "555", &t, &err), -ENOENT);
+	cr_expect_eq(err.exit_code, VZ_E_NO_CTCONF);
+}
+
+Test(counters, all_cts_by_id)
+{
+	struct bc_table *v = NULL;
+	size_t n = 0;
+	vz_err err;
+
+	ct_conf("300", "NUMPROC=\"3\"\n");
+	ct_conf("101", "NUMPROC=\"1\"\n");
+	ct_conf("2000", "NUMPROC=\"20\"\n");
+	ct_conf("ve-basic.conf-sample", "NUMPROC=\"9\"\n");
+	ct_conf("12", "NUMPROC=\"12\"\n"); /* below the id range */
+	ct_conf("101.conf.destroyed", "NUMPROC=\"0\"\n");
+	cr_assert_eq(bc_table_all(&host, &v, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, 3);
+	cr_expect_eq(v[0].ctid, 101);
+	cr_expect_eq(v[1].ctid, 300);
+	cr_expect_eq(v[2].ctid, 2000);
+	cr_expect_eq(v[2].row[UB_NUMPROC].limit, 20);
+	free(v);
+}
