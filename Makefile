@@ -7,10 +7,13 @@
 #   make deps       install every Debian package the project needs
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
 #   make template   build the busybox OS template into the template cache (TEMPLATE_OUT=FILE)
+#   make bench      build, boot the guest once and run the benchmarks of bench/ (BENCH_ARGS)
+#   make bench-counters  the same for the workload and counters benchmarks alone
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
 DESTDIR    ?=
 BUILD      ?= build
 SAN        ?=
@@ -26,9 +29,10 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 endif
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) $(CPPFLAGS) -MMD -MP
 
-TOOLS = vzctl vzcfgvalidate vzlist
+TOOLS = vzctl vzcfgvalidate vzlist vzubc bcmetrics check_bc bcfs
 # Libraries a single tool links with besides libbc's: LIBS_<tool>.
 LIBS_vzlist = -ljson-c
+LIBS_bcfs = -lfuse3 -lpthread
 
 CONF_SRCS = $(wildcard conf/*.c)
 CORE_SRCS = $(wildcard core/*.c)
@@ -47,7 +51,7 @@ TOOL_BINS = $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_BIN  = $(BUILD)/tests/unit-tests
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all check unit unit-asan integration demo install deps fuzz clean template
+.PHONY: all check unit unit-asan consumers integration demo install deps fuzz clean template bench bench-counters
 CT_PROBE = $(BUILD)/tests/ct-probe
 
 all: $(TOOL_BINS) $(HELPER_BINS) $(CT_PROBE)
@@ -78,7 +82,7 @@ $(BUILD)/bin/%: $$(call obj,ctl/$$*.c $$(wildcard ctl/$$*-*.c) $(CLI_SRCS)) $(LI
 
 $(UNIT_BIN): $(call obj,$(UNIT_SRCS)) $(LIBEXPORT) $(LIBBC) $(LIBCONF)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBEXPORT) $(LIBBC) $(LIBCONF) $(LIBS_CORE) -lcriterion -liniparser -ljson-c
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LIBEXPORT) $(LIBBC) $(LIBCONF) $(LIBS_CORE) -lcriterion -liniparser -ljson-c -lfuse3
 
 # Small programs the tests run (inside the guest too).
 $(BUILD)/tests/%: $(BUILD)/obj/tests/helpers/%.o $(LIBEXPORT) $(LIBBC) $(LIBCONF)
@@ -102,18 +106,48 @@ unit: $(UNIT_BIN) $(TOOL_BINS) $(HELPER_BINS)
 unit-asan:
 	$(MAKE) BUILD=build-asan SAN=1 unit
 
+# The export parsed as each consumer of reference §8.2 parses it (host only).
+consumers: $(TOOL_BINS) $(HELPER_BINS)
+	BUILD=$(abspath $(BUILD)) bash tests/consumers/run.sh
+
 integration: all
 	BUILD=$(abspath $(BUILD)) bash tests/vm/run-suite.sh
 
 check: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) consumers
 	$(MAKE) unit-asan
 	$(MAKE) integration
 
 demo: deps
 	$(MAKE) all
 	BUILD=$(abspath $(BUILD)) bash tests/vm/demo.sh
+
+# The benchmarks' programs; workload runs inside CTs, so it is static (as ct-probe).
+BENCH_BINS = $(addprefix $(BUILD)/bench/,workload table-all table-raw)
+$(BUILD)/bench/workload: bench/workload.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o $@ $<
+$(BUILD)/bench/table-all: $(BUILD)/obj/bench/table-all.o $(LIBBC) $(LIBCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBC) $(LIBCONF) $(LIBS_CORE)
+$(BUILD)/bench/table-raw: $(BUILD)/obj/bench/table-raw.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+# Every benchmark of bench/ in one guest boot: vzctl exec and start against nsenter and
+# LXC (BENCH_ARGS="EXEC_RUNS START_RUNS WARMUP"), a workload in a CT against the host
+# (BENCH_OVERHEAD_ARGS), the counters table against a minimal reader (BENCH_COUNTERS_ARGS).
+# bench-counters: the last two alone.
+bench: all $(BENCH_BINS)
+	BUILD=$(abspath $(BUILD)) BENCH_OVERHEAD_ARGS="$(BENCH_OVERHEAD_ARGS)" \
+	BENCH_COUNTERS_ARGS="$(BENCH_COUNTERS_ARGS)" bash bench/run.sh $(BENCH_ARGS)
+
+bench-counters: all $(BENCH_BINS)
+	BUILD=$(abspath $(BUILD)) BENCH_ONLY="overhead counters" \
+	BENCH_OVERHEAD_ARGS="$(BENCH_OVERHEAD_ARGS)" BENCH_COUNTERS_ARGS="$(BENCH_COUNTERS_ARGS)" \
+	bash bench/run.sh
 
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
@@ -139,6 +173,9 @@ install:
 	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(SBINDIR)/
 	install -m 0755 scripts/vztmpl-busybox $(DESTDIR)$(SBINDIR)/
 	install -m 0644 conf/samples/*.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' etc/bcfs.service >$(DESTDIR)$(UNITDIR)/bcfs.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/bcfs.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/vz/vz.conf"; \
 	else \
