@@ -13,6 +13,8 @@
 #include "core/bc.h"
 #include "testutil.h"
 
+#define HPATH(...) tu_host_path(&host, __VA_ARGS__)
+
 static struct tu_host host;
 static char *vzctl;
 
@@ -32,19 +34,6 @@ TestSuite(create, .init = setup, .fini = teardown, .timeout = 60);
 
 #define RUN(...) tu_run(host.vzconf, (char *const[]){ vzctl, __VA_ARGS__, NULL })
 
-/* <host dir>/<printf of fmt> */
-__attribute__((format(printf, 1, 2))) static char *hpath(const char *fmt, ...)
-{
-	char *rel, *p;
-	va_list ap;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&rel, fmt, ap) > 0);
-	va_end(ap);
-	cr_assert(asprintf(&p, "%s/%s", host.dir, rel) > 0);
-	free(rel);
-	return p;
-}
 
 static bool exists(const char *path)
 {
@@ -64,20 +53,20 @@ static void mkdirs(const char *path)
 /* A small template: <TEMPLATE>/cache/<name>.tar.gz with bin/sh and etc/hostname. */
 static void make_template(const char *name)
 {
-	char *tree = hpath("tree-%s", name), *cache = hpath("template/cache");
+	char *tree = HPATH("tree-%s", name), *cache = HPATH("template/cache");
 	char *file, *p, cmd[8192];
 
 	mkdirs(cache);
-	p = hpath("tree-%s/bin", name);
+	p = HPATH("tree-%s/bin", name);
 	mkdirs(p);
 	free(p);
-	p = hpath("tree-%s/etc", name);
+	p = HPATH("tree-%s/etc", name);
 	mkdirs(p);
 	free(p);
-	p = hpath("tree-%s/bin/sh", name);
+	p = HPATH("tree-%s/bin/sh", name);
 	tu_write(p, "#!/bin/true\n");
 	free(p);
-	p = hpath("tree-%s/etc/hostname", name);
+	p = HPATH("tree-%s/etc/hostname", name);
 	tu_write(p, "localhost\n");
 	free(p);
 	cr_assert(asprintf(&file, "%s/%s.tar.gz", cache, name) > 0);
@@ -90,7 +79,7 @@ static void make_template(const char *name)
 
 static void write_sample(const char *name, const char *content)
 {
-	char *p = hpath("conf/ve-%s.conf-sample", name);
+	char *p = HPATH("conf/ve-%s.conf-sample", name);
 
 	tu_write(p, content);
 	free(p);
@@ -126,7 +115,7 @@ Test(create, paths_come_from_vz_conf_and_the_ct_config)
 	setenv("VZ_CONF", host.vzconf, 1);
 	cr_assert_eq(vz_host_load(&h, NULL, &err), 0, "%s", err.msg);
 	cr_assert_eq(ct_paths_get(&h, NULL, "101", &p, &err), 0, "%s", err.msg);
-	char *want_root = hpath("root/101"), *want_priv = hpath("private/101");
+	char *want_root = HPATH("root/101"), *want_priv = HPATH("private/101");
 	cr_expect_str_eq(p.root, want_root);
 	cr_expect_str_eq(p.private, want_priv);
 	cr_expect(strstr(p.conf, "/conf/101.conf"));
@@ -164,7 +153,7 @@ Test(create, unpacks_the_template_and_writes_the_config_from_the_sample)
 	write_sample("small", "# a sample\nNUMPROC=\"100\"\nX=y # kept as is\n");
 	struct run_result r = RUN("create", "101", "--ostemplate", "tiny", "--config", "small",
 				  "--hostname", "ct.example", "--name", "web");
-	char *sh = hpath("private/101/bin/sh"), *conf = tu_ct_conf(&host, "101");
+	char *sh = HPATH("private/101/bin/sh"), *conf = tu_ct_conf(&host, "101");
 	char *c = tu_read(conf, NULL);
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -175,7 +164,7 @@ Test(create, unpacks_the_template_and_writes_the_config_from_the_sample)
 	cr_expect_str_eq(r.out, saved);
 	free(saved);
 	cr_expect(exists(sh));
-	char *hn_path = hpath("private/101/etc/hostname"), *hn = tu_read(hn_path, NULL);
+	char *hn_path = HPATH("private/101/etc/hostname"), *hn = tu_read(hn_path, NULL);
 	cr_expect_str_eq(hn, "ct.example\n");
 	free(hn_path);
 	free(hn);
@@ -195,7 +184,7 @@ Test(create, unpacks_the_template_and_writes_the_config_from_the_sample)
 
 Test(create, defaults_come_from_vz_conf_and_private_root_are_saved)
 {
-	char *vz = tu_read(host.vzconf, NULL), *more, *priv = hpath("elsewhere/$VEID");
+	char *vz = tu_read(host.vzconf, NULL), *more, *priv = HPATH("elsewhere/$VEID");
 
 	cr_assert(asprintf(&more, "%sDEF_OSTEMPLATE=\"tiny\"\nCONFIGFILE=\"small\"\n", vz) > 0);
 	tu_write(host.vzconf, more);
@@ -203,7 +192,7 @@ Test(create, defaults_come_from_vz_conf_and_private_root_are_saved)
 	write_sample("small", "NUMPROC=\"100\"\n");
 	struct run_result r = RUN("create", "101", "--private", priv, "--root", "/srv/root/$VEID");
 	char *conf = tu_ct_conf(&host, "101"), *c = tu_read(conf, NULL);
-	char *sh = hpath("elsewhere/101/bin/sh");
+	char *sh = HPATH("elsewhere/101/bin/sh");
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(exists(sh));
@@ -223,7 +212,7 @@ Test(create, defaults_come_from_vz_conf_and_private_root_are_saved)
 
 Test(create, existing_private_area_is_44_and_untouched)
 {
-	char *priv = hpath("private/101"), *keep = hpath("private/101/keep");
+	char *priv = HPATH("private/101"), *keep = HPATH("private/101/keep");
 	char *conf = tu_ct_conf(&host, "101");
 
 	make_template("tiny");
@@ -243,7 +232,7 @@ Test(create, existing_private_area_is_44_and_untouched)
 
 Test(create, missing_template_is_91_and_leaves_nothing)
 {
-	char *priv = hpath("private/101"), *conf = tu_ct_conf(&host, "101");
+	char *priv = HPATH("private/101"), *conf = tu_ct_conf(&host, "101");
 	struct run_result r = RUN("create", "101", "--ostemplate", "nosuch");
 
 	cr_expect_eq(r.status, 91, "%s", r.err);
@@ -265,8 +254,8 @@ Test(create, no_template_named_is_29)
 
 Test(create, a_broken_template_leaves_no_private_area_no_config_no_temporary)
 {
-	char *cache = hpath("template/cache"), *bad = hpath("template/cache/bad.tar.gz");
-	char *privdir = hpath("private"), *priv = hpath("private/101");
+	char *cache = HPATH("template/cache"), *bad = HPATH("template/cache/bad.tar.gz");
+	char *privdir = HPATH("private"), *priv = HPATH("private/101");
 	char *conf = tu_ct_conf(&host, "101");
 
 	mkdirs(cache);
@@ -287,7 +276,7 @@ Test(create, a_broken_template_leaves_no_private_area_no_config_no_temporary)
 
 Test(create, missing_sample_is_82_and_leaves_nothing)
 {
-	char *priv = hpath("private/101"), *conf = tu_ct_conf(&host, "101");
+	char *priv = HPATH("private/101"), *conf = tu_ct_conf(&host, "101");
 
 	make_template("tiny");
 	struct run_result r = RUN("create", "101", "--ostemplate", "tiny", "--config", "nosuch");
@@ -303,7 +292,7 @@ Test(create, missing_sample_is_82_and_leaves_nothing)
 
 Test(create, bad_options_are_refused_before_anything_is_written)
 {
-	char *priv = hpath("private/101");
+	char *priv = HPATH("private/101");
 	struct run_result r;
 
 	make_template("tiny");
@@ -328,7 +317,7 @@ Test(create, bad_options_are_refused_before_anything_is_written)
 
 Test(create, destroy_removes_the_private_area_and_renames_the_config)
 {
-	char *priv = hpath("private/101"), *privdir = hpath("private");
+	char *priv = HPATH("private/101"), *privdir = HPATH("private");
 	char *conf = tu_ct_conf(&host, "101"), *gone;
 	struct run_result r;
 
@@ -365,8 +354,8 @@ Test(create, destroy_removes_the_private_area_and_renames_the_config)
  * what it points to. */
 Test(create, destroy_never_follows_symlinks_out_of_the_private_area)
 {
-	char *outside = hpath("outside"), *victim = hpath("outside/victim");
-	char *link = hpath("private/101/etc/escape");
+	char *outside = HPATH("outside"), *victim = HPATH("outside/victim");
+	char *link = HPATH("private/101/etc/escape");
 	struct run_result r;
 
 	make_template("tiny");
@@ -388,7 +377,7 @@ Test(create, destroy_never_follows_symlinks_out_of_the_private_area)
 
 Test(create, status_says_suspended_when_a_dump_exists)
 {
-	char *dumpdir = hpath("dump"), *dump = hpath("dump/Dump.101");
+	char *dumpdir = HPATH("dump"), *dump = HPATH("dump/Dump.101");
 	struct run_result r;
 
 	mkdirs(dumpdir);
@@ -421,7 +410,7 @@ Test(create, mount_refusals_before_mounting)
  * VEID and VE_CONFFILE set. */
 Test(create, failing_premount_script_is_79)
 {
-	char *script = hpath("conf/vps.premount"), *marker = hpath("marker");
+	char *script = HPATH("conf/vps.premount"), *marker = HPATH("marker");
 	char *body, *got;
 	struct run_result r;
 
@@ -453,7 +442,7 @@ Test(create, failing_premount_script_is_79)
 /* The template script: deterministic, and the tree a CT needs. */
 Test(create, busybox_template_is_deterministic_and_complete, .timeout = 120)
 {
-	char *a = hpath("a.tar.gz"), *b = hpath("b.tar.gz"), *script, *list;
+	char *a = HPATH("a.tar.gz"), *b = HPATH("b.tar.gz"), *script, *list;
 	char cmd[8192];
 	size_t la, lb;
 
@@ -471,7 +460,7 @@ Test(create, busybox_template_is_deterministic_and_complete, .timeout = 120)
 	char *ca = tu_read(a, &la), *cb = tu_read(b, &lb);
 	cr_expect(la == lb && memcmp(ca, cb, la) == 0, "two builds differ");
 
-	list = hpath("list");
+	list = HPATH("list");
 	snprintf(cmd, sizeof(cmd), "tar -tvzf '%s' > '%s'", a, list);
 	cr_assert_eq(system(cmd), 0);
 	char *l = tu_read(list, NULL);
@@ -496,8 +485,8 @@ Test(create, busybox_template_is_deterministic_and_complete, .timeout = 120)
  * through it. */
 Test(create, hostname_is_never_written_through_a_symlink_of_the_template)
 {
-	char *tree = hpath("tree-evil/etc"), *link = hpath("tree-evil/etc/hostname");
-	char *victim = hpath("victim"), *cache = hpath("template/cache"), *got, cmd[8192];
+	char *tree = HPATH("tree-evil/etc"), *link = HPATH("tree-evil/etc/hostname");
+	char *victim = HPATH("victim"), *cache = HPATH("template/cache"), *got, cmd[8192];
 	struct run_result r;
 
 	mkdirs(tree);
@@ -522,7 +511,7 @@ Test(create, hostname_is_never_written_through_a_symlink_of_the_template)
 Test(create, templates_in_xz_zstd_and_plain_tar)
 {
 	const char *kinds[][2] = { { "xz", "tar -cJf" }, { "zst", "tar --zstd -cf" }, { "", "tar -cf" } };
-	char *tree = hpath("tree-k/bin"), *cache = hpath("template/cache"), *sh = hpath("tree-k/bin/sh");
+	char *tree = HPATH("tree-k/bin"), *cache = HPATH("template/cache"), *sh = HPATH("tree-k/bin/sh");
 	char cmd[8192];
 
 	mkdirs(tree);
@@ -539,7 +528,7 @@ Test(create, templates_in_xz_zstd_and_plain_tar)
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 		r = RUN("create", id, "--ostemplate", name);
 		cr_expect_eq(r.status, 0, "%s: %s", name, r.err);
-		priv = hpath("private/%s/bin/sh", id);
+		priv = HPATH("private/%s/bin/sh", id);
 		cr_expect(exists(priv), "%s", priv);
 		tu_run_free(&r);
 		free(priv);

@@ -1,6 +1,6 @@
 /* The export's texts, byte for byte against golden files written from the formats of
- * reference §2 by tests/unit/golden/make-export-golden.py (its fixture is built the
- * same way here): 0, 1 and 3 CTs (one of them stopped), with and without the host's
+ * reference §2 by tests/unit/golden/make-export-golden.py, from the fixture that
+ * tu_bc_fixture builds: 0, 1 and 3 CTs (one of them stopped), with and without the host's
  * block, limited and unlimited rows, rows without a source. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,32 +10,6 @@
 #include "proc-export/export.h"
 #include "testutil.h"
 
-static bool no_source(int i)
-{
-	return (i >= 12 && i <= 16) || i == 23;
-}
-
-static void fixture(struct bc_table *t, unsigned long ctid, bool running)
-{
-	memset(t, 0, sizeof(*t));
-	t->ctid = ctid;
-	t->running = running;
-	for (int i = 0; i < UB_KERNEL_COUNT; i++) {
-		struct bc_row *r = &t->row[i];
-
-		if (!ubc_by_id(i))
-			continue;
-		r->held = ctid * 1000 + (unsigned long)i;
-		r->maxheld = r->held + 7;
-		r->barrier = i % 3 == 0 ? VZ_UNLIMITED : 100UL * (unsigned long)(i + 1);
-		r->limit = r->barrier == VZ_UNLIMITED ? VZ_UNLIMITED : r->barrier + 50;
-		r->failcnt = (unsigned long)i % 4;
-		r->usage_known = !no_source(i);
-		r->cls = no_source(i) ? BC_NOT_AVAILABLE : ubc_by_id(i)->cls;
-		if (no_source(i)) /* what an unknown row holds must not show */
-			r->held = r->maxheld = r->failcnt = 12345;
-	}
-}
 
 static char *golden(const char *name)
 {
@@ -66,10 +40,10 @@ static void every_set(formatter *fmt, const char *base)
 	static const struct { const char *name; size_t n; } sets[] = { { "0", 0 }, { "1", 1 }, { "3", 3 } };
 	char name[64];
 
-	fixture(&cts[0], 101, true);
-	fixture(&cts[1], 102, false);
-	fixture(&cts[2], 103, true);
-	fixture(&host, 0, true);
+	tu_bc_fixture(&cts[0], 101, true);
+	tu_bc_fixture(&cts[1], 102, false);
+	tu_bc_fixture(&cts[2], 103, true);
+	tu_bc_fixture(&host, 0, true);
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "%s.%s", base, sets[i].name);
 		expect_golden(fmt(cts, sets[i].n, NULL), name);
@@ -97,7 +71,7 @@ Test(export, per_ct_resources)
 {
 	struct bc_table t;
 
-	fixture(&t, 101, true);
+	tu_bc_fixture(&t, 101, true);
 	expect_golden(bcx_bc_ct_resources(&t), "bc_101_resources");
 }
 
@@ -107,7 +81,7 @@ Test(export, shape_of_user_beancounters)
 	char *text;
 	int rows = 0, with_id = 0;
 
-	fixture(&t, 101, true);
+	tu_bc_fixture(&t, 101, true);
 	text = bcx_user_beancounters(&t, 1, NULL);
 	for (char *l = strchr(text, '\n') + 1; (l = strchr(l, '\n')) && l[1]; l++) {
 		rows++;
@@ -128,7 +102,7 @@ Test(export, vswap_and_classes)
 
 	cr_expect_str_eq(s, "Version: 1.0\n");
 	free(s);
-	fixture(&t, 101, true);
+	tu_bc_fixture(&t, 101, true);
 	c = bcx_classes(&t);
 	cr_expect(strstr(c, "numproc enforced\n"));
 	cr_expect(strstr(c, "tcpsndbuf not available\n"));

@@ -51,7 +51,22 @@ Test(install, installs_tools_samples_and_a_default_vz_conf, .timeout = 120)
 	cr_expect(exists(dest, "etc/vz/vz.conf"));
 	cr_expect(exists(dest, "etc/vz/conf/ve-basic.conf-sample"));
 	cr_expect(exists(dest, "etc/vz/conf/ve-vswap-256m.conf-sample"));
+	cr_expect(exists(dest, "usr/sbin/bcfs"));
 	tu_run_free(&r);
+
+	/* The systemd unit, pointing at the installed daemon. */
+	char unit[4096];
+	struct stat ust;
+	snprintf(unit, sizeof(unit), "%s/lib/systemd/system/bcfs.service", dest);
+	char *u = tu_read(unit, NULL);
+	cr_assert_not_null(u, "no %s", unit);
+	cr_expect(strstr(u, "\nType=simple\n"), "%s", u);
+	cr_expect(strstr(u, "\nExecStart=/usr/sbin/bcfs -f\n"), "%s", u);
+	cr_expect(strstr(u, "\nExecStopPost=-/usr/sbin/bcfs -u\n"), "%s", u);
+	cr_expect(strstr(u, "\nWantedBy=multi-user.target\n"), "%s", u);
+	free(u);
+	cr_assert_eq(stat(unit, &ust), 0);
+	cr_expect_eq(ust.st_mode & 07777, 0644, "mode %o", ust.st_mode & 07777);
 
 	/* A second install keeps the administrator's vz.conf. */
 	char conf[4096];

@@ -12,6 +12,8 @@
 
 #include "testutil.h"
 
+#define HPATH(...) tu_host_path(&host, __VA_ARGS__)
+
 static struct tu_host host;
 static char *vzlist;
 
@@ -42,23 +44,11 @@ static const char conf1000000[] =
 	"HOSTNAME=\"db.example.org\"\n"
 	"DESCRIPTION=\"database\"\n";
 
-__attribute__((format(printf, 1, 2))) static char *hpath(const char *fmt, ...)
-{
-	char *rel, *p;
-	va_list ap;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&rel, fmt, ap) > 0);
-	va_end(ap);
-	cr_assert(asprintf(&p, "%s/%s", host.dir, rel) > 0);
-	free(rel);
-	return p;
-}
 
 /* A stopped CT: its config (unless conf is NULL) and its private area. */
 static void add_ct(const char *ctid, const char *conf)
 {
-	char *path = tu_ct_conf(&host, ctid), *priv = hpath("private/%s", ctid);
+	char *path = tu_ct_conf(&host, ctid), *priv = HPATH("private/%s", ctid);
 
 	if (conf)
 		tu_write(path, conf);
@@ -73,7 +63,7 @@ static void setup(void)
 
 	tu_host_make(&host);
 	vzlist = tu_build_path("bin/vzlist");
-	dir = hpath("private");
+	dir = HPATH("private");
 	cr_assert(mkdir(dir, 0700) == 0);
 	free(dir);
 	add_ct("101", conf101);
@@ -252,7 +242,7 @@ Test(vzlist, filters_by_pattern)
 
 Test(vzlist, states_suspended_and_hidden)
 {
-	char *dump = hpath("dump"), *file = hpath("dump/Dump.102"), *priv = hpath("private/1000000");
+	char *dump = HPATH("dump"), *file = HPATH("dump/Dump.102"), *priv = HPATH("private/1000000");
 
 	cr_assert(mkdir(dump, 0755) == 0);
 	tu_write(file, "");

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/bc.h"
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -165,4 +167,44 @@ char *tu_ct_conf(const struct tu_host *h, const char *ctid)
 
 	cr_assert(asprintf(&p, "%s/%s.conf", h->confdir, ctid) > 0);
 	return p;
+}
+
+char *tu_host_path(const struct tu_host *h, const char *fmt, ...)
+{
+	char *rel, *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&rel, fmt, ap) > 0);
+	va_end(ap);
+	cr_assert(asprintf(&p, "%s/%s", h->dir, rel) > 0);
+	free(rel);
+	return p;
+}
+
+static bool no_source(int i)
+{
+	return (i >= 12 && i <= 16) || i == 23;
+}
+
+void tu_bc_fixture(struct bc_table *t, unsigned long ctid, bool running)
+{
+	memset(t, 0, sizeof(*t));
+	t->ctid = ctid;
+	t->running = running;
+	for (int i = 0; i < UB_KERNEL_COUNT; i++) {
+		struct bc_row *r = &t->row[i];
+
+		if (!ubc_by_id(i))
+			continue;
+		r->held = ctid * 1000 + (unsigned long)i;
+		r->maxheld = r->held + 7;
+		r->barrier = i % 3 == 0 ? VZ_UNLIMITED : 100UL * (unsigned long)(i + 1);
+		r->limit = r->barrier == VZ_UNLIMITED ? VZ_UNLIMITED : r->barrier + 50;
+		r->failcnt = (unsigned long)i % 4;
+		r->usage_known = !no_source(i);
+		r->cls = no_source(i) ? BC_NOT_AVAILABLE : ubc_by_id(i)->cls;
+		if (no_source(i)) /* what an unknown row holds must not show */
+			r->held = r->maxheld = r->failcnt = 12345;
+	}
 }

@@ -38,4 +38,15 @@ void tu_host_free(struct tu_host *h);
 /* <confdir>/<ctid>.conf */
 char *tu_ct_conf(const struct tu_host *h, const char *ctid);
 
+/* <h->dir>/<printf of fmt>, malloc'd. */
+char *tu_host_path(const struct tu_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The counter table the export tests share (their golden files are written from the
+ * same rules by tests/unit/golden/make-export-golden.py): CT ctid, row i: held
+ * ctid*1000+i, maxheld held+7, barrier unlimited when i%3 == 0 else 100*(i+1), limit
+ * barrier+50 (or unlimited), failcnt i%4; rows 12..16 and 23 have no source (their
+ * usage unknown, holding 12345 that must never show). */
+struct bc_table;
+void tu_bc_fixture(struct bc_table *t, unsigned long ctid, bool running);
+
 #endif

@@ -1,0 +1,692 @@
+/* bcfs: the counters export served live through FUSE (proc-export/export.h "bcfs").
+ *
+ * As LXCFS serves /proc files, each file is rendered from the core's counters when it
+ * is opened, into a buffer of that open (fi->fh); reads at any offset are served from
+ * it and release frees it.  So every reader sees one consistent snapshot however it
+ * splits its reads, and two readers never share state.  Files are opened direct_io:
+ * the size getattr reports (0, as procfs reports) is not what a reader gets, and the
+ * kernel must not cache pages of a file that changes at every open.
+ *
+ * Nothing here keeps counter state: maxheld lives in the core's <RUNDIR>/<ctid>.bcstate
+ * (under flock, taken per open file, so concurrent worker threads serialize on it) and
+ * failcnt in the kernel, so a restarted daemon serves what the one before it served. */
+#define FUSE_USE_VERSION 312
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse3/fuse.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc-export/export.h"
+
+/* ------------------------------------------------------------ the tree */
+
+/* The fixed names under each directory; CT ids are added to the listed ones. */
+struct child {
+	const char *name;
+	enum bcfs_node node;
+};
+
+static const struct child root_children[] = { { "proc", BCFS_D_PROC }, { "ct", BCFS_D_CT }, { 0 } };
+static const struct child proc_children[] = {
+	{ "user_beancounters", BCFS_F_UBC }, { "bc", BCFS_D_BC }, { "vz", BCFS_D_VZ }, { 0 }
+};
+static const struct child bc_children[] = { { "resources", BCFS_F_BC_RESOURCES }, { 0 } };
+static const struct child bc_ct_children[] = { { "resources", BCFS_F_BC_CT_RESOURCES }, { 0 } };
+static const struct child vz_children[] = {
+	{ "veinfo", BCFS_F_VEINFO }, { "vswap", BCFS_F_VSWAP }, { 0 }
+};
+static const struct child ct_id_children[] = {
+	{ "user_beancounters", BCFS_F_CT_UBC }, { "resources", BCFS_F_CT_RESOURCES }, { 0 }
+};
+static const struct child no_children[] = { { 0 } };
+
+static const struct child *children_of(enum bcfs_node dir)
+{
+	switch (dir) {
+	case BCFS_D_ROOT: return root_children;
+	case BCFS_D_PROC: return proc_children;
+	case BCFS_D_BC: return bc_children;
+	case BCFS_D_BC_CT: return bc_ct_children;
+	case BCFS_D_VZ: return vz_children;
+	case BCFS_D_CT_ID: return ct_id_children;
+	default: return no_children;
+	}
+}
+
+bool bcfs_node_is_dir(enum bcfs_node node)
+{
+	return node >= BCFS_D_ROOT && node <= BCFS_D_CT_ID;
+}
+
+/* Directories whose entries are CT ids besides their fixed names: proc/bc holds one
+ * per running CT, ct one per CT with a config. */
+static enum bcfs_node id_child(enum bcfs_node dir)
+{
+	return dir == BCFS_D_BC ? BCFS_D_BC_CT : dir == BCFS_D_CT ? BCFS_D_CT_ID : BCFS_NONE;
+}
+
+/* One path component: a fixed name of dir, or a CT id where dir lists ids. */
+static int step(enum bcfs_node dir, const char *name, size_t len, struct bcfs_path *p)
+{
+	char id[24];
+
+	for (const struct child *c = children_of(dir); c->name; c++)
+		if (strlen(c->name) == len && memcmp(c->name, name, len) == 0) {
+			p->node = c->node;
+			return 0;
+		}
+	if (id_child(dir) == BCFS_NONE || len >= sizeof(id))
+		return -ENOENT;
+	memcpy(id, name, len);
+	id[len] = '\0';
+	if (ct_id_parse(id, &p->ctid, NULL) < 0)
+		return -ENOENT;
+	p->node = id_child(dir);
+	return 0;
+}
+
+int bcfs_path_parse(const char *path, struct bcfs_path *ret)
+{
+	struct bcfs_path p = { BCFS_D_ROOT, 0 };
+
+	if (path[0] != '/')
+		return -ENOENT;
+	for (const char *s = path; *s;) {
+		size_t len;
+
+		while (*s == '/')
+			s++;
+		len = strcspn(s, "/");
+		if (!len)
+			break;
+		if (!bcfs_node_is_dir(p.node))
+			return -ENOTDIR;
+		if (step(p.node, s, len, &p) < 0)
+			return -ENOENT;
+		s += len;
+	}
+	*ret = p;
+	return 0;
+}
+
+int bcfs_list(enum bcfs_node dir, const unsigned long *ids, size_t n,
+	      int (*add)(void *ctx, const char *name), void *ctx)
+{
+	char id[24];
+
+	if (!bcfs_node_is_dir(dir))
+		return -ENOTDIR;
+	for (const struct child *c = children_of(dir); c->name; c++)
+		if (add(ctx, c->name))
+			return 0;
+	if (id_child(dir) == BCFS_NONE)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%lu", ids[i]);
+		if (add(ctx, id))
+			return 0;
+	}
+	return 0;
+}
+
+int bcfs_render(enum bcfs_node node, const struct bc_table *cts, size_t n, char **ret)
+{
+	char *text;
+
+	switch (node) {
+	case BCFS_F_UBC:
+	case BCFS_F_CT_UBC:
+		text = bcx_user_beancounters(cts, n, NULL);
+		break;
+	case BCFS_F_BC_RESOURCES:
+	case BCFS_F_CT_RESOURCES:
+		text = bcx_bc_resources(cts, n, NULL);
+		break;
+	case BCFS_F_BC_CT_RESOURCES:
+		/* A beancounter lives while its CT runs: one that stopped has no file. */
+		if (n != 1 || !cts[0].running)
+			return -ENOENT;
+		text = bcx_bc_ct_resources(&cts[0]);
+		break;
+	case BCFS_F_VEINFO:
+		text = bcx_veinfo(cts, n, NULL);
+		break;
+	case BCFS_F_VSWAP:
+		text = bcx_vswap();
+		break;
+	default:
+		return -EISDIR;
+	}
+	if (!text)
+		return -ENOMEM;
+	*ret = text;
+	return 0;
+}
+
+/* --------------------------------------------------------- mount table */
+
+/* Undoes the octal escapes (\040 for a blank) mountinfo writes into paths. */
+static void mountinfo_unescape(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; w++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 4;
+		} else {
+			*w = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+/* Field 5 (the mount point) and the field after the " - " separator (the type). */
+static bool mountinfo_line(char *line, char **point, char **type)
+{
+	char *save = NULL, *tok;
+	int field = 0;
+
+	*point = *type = NULL;
+	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (++field == 5)
+			*point = tok;
+		else if (field > 6 && strcmp(tok, "-") == 0) {
+			*type = strtok_r(NULL, " ", &save);
+			break;
+		}
+	}
+	return *point && *type;
+}
+
+bool bcfs_mountinfo_find(const char *mountinfo, const char *dir, char *type, size_t size)
+{
+	bool found = false;
+
+	for (const char *l = mountinfo; *l;) {
+		size_t len = strcspn(l, "\n");
+		char *line = strndup(l, len), *point, *t;
+
+		if (line && mountinfo_line(line, &point, &t)) {
+			mountinfo_unescape(point);
+			/* The last mount on a path is the one on top, the one a path reaches. */
+			if (strcmp(point, dir) == 0) {
+				snprintf(type, size, "%s", t);
+				found = true;
+			}
+		}
+		free(line);
+		l += len;
+		if (*l)
+			l++;
+	}
+	return found;
+}
+
+const char *bcfs_dir(const struct vz_host *host)
+{
+	const char *d = host->conf ? vz_conf_get(host->conf, "BCFS_DIR") : NULL;
+
+	return d && *d ? d : BCFS_DIR_DEFAULT;
+}
+
+/* --------------------------------------------------------- live sources */
+
+struct bcfs_ctx {
+	const struct vz_host *host;
+};
+
+static const struct vz_host *ctx_host(void)
+{
+	return ((struct bcfs_ctx *)fuse_get_context()->private_data)->host;
+}
+
+/* The CTs with a config (<id>.conf in VE_CONFDIR), by id order of the directory;
+ * running_only keeps those whose init lives.  *ret is malloc'd. */
+static int list_ids(const struct vz_host *host, bool running_only, unsigned long **ret, size_t *count)
+{
+	DIR *d = opendir(host->confdir);
+	unsigned long *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char id[24];
+		unsigned long ctid;
+		pid_t pid;
+
+		if (len < 6 || len - 5 >= sizeof(id) || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		memcpy(id, e->d_name, len - 5);
+		id[len - 5] = '\0';
+		if (ct_id_parse(id, &ctid, NULL) < 0)
+			continue;
+		if (running_only && ct_init_pid(host, id, &pid, NULL) < 0)
+			continue;
+		if (n == cap) {
+			unsigned long *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = ctid;
+	}
+	closedir(d);
+	*ret = v;
+	*count = n;
+	return 0;
+}
+
+/* Whether the entry a path names exists now: a CT's directory in proc/bc while the
+ * CT runs, in ct while it has a config (so that a runtime can bind it before the CT's
+ * init is up). */
+static int node_exists(const struct vz_host *host, const struct bcfs_path *p)
+{
+	char id[24];
+	pid_t pid;
+
+	snprintf(id, sizeof(id), "%lu", p->ctid);
+	switch (p->node) {
+	case BCFS_D_BC_CT:
+	case BCFS_F_BC_CT_RESOURCES:
+		return ct_init_pid(host, id, &pid, NULL) == 0 ? 0 : -ENOENT;
+	case BCFS_D_CT_ID:
+	case BCFS_F_CT_UBC:
+	case BCFS_F_CT_RESOURCES: {
+		_cleanup_free_ char *conf = vz_host_ct_conf_path(host, id);
+
+		if (!conf)
+			return -ENOMEM;
+		return access(conf, F_OK) == 0 ? 0 : -ENOENT;
+	}
+	default:
+		return 0;
+	}
+}
+
+static bool per_ct(enum bcfs_node node)
+{
+	return node == BCFS_F_BC_CT_RESOURCES || node == BCFS_F_CT_UBC || node == BCFS_F_CT_RESOURCES;
+}
+
+/* The counter tables a file shows: its CT's alone, or every CT's. */
+static int tables_for(const struct vz_host *host, const struct bcfs_path *p, struct bc_table **ret,
+		      size_t *n)
+{
+	char id[24];
+	int r;
+
+	if (p->node == BCFS_F_VSWAP) {
+		*ret = NULL;
+		*n = 0;
+		return 0;
+	}
+	if (!per_ct(p->node)) {
+		r = bc_table_all(host, ret, n, NULL);
+		return r == -ENOMEM ? r : r < 0 ? -EIO : 0;
+	}
+	*ret = malloc(sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	snprintf(id, sizeof(id), "%lu", p->ctid);
+	r = bc_table_get(host, id, *ret, NULL);
+	if (r < 0) {
+		free(*ret);
+		/* A CT destroyed since the lookup has no file; anything else is an error,
+		 * never numbers that are not the CT's. */
+		return r == -ENOENT ? -ENOENT : r == -ENOMEM ? r : -EIO;
+	}
+	*n = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------ FUSE operations */
+
+/* What one open holds: the whole text, rendered at open. */
+struct snapshot {
+	char *text;
+	size_t len;
+};
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	/* Every lookup and attribute asks again: CTs come and go, and a kernel cache
+	 * would show a stopped CT's directory for its timeout. */
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->direct_io = 1;
+	cfg->kernel_cache = 0;
+	/* nullpath_ok stays off: readdir works from the path, which it would then lose. */
+	return fuse_get_context()->private_data;
+}
+
+static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct bcfs_path p;
+	int r;
+
+	(void)fi;
+	r = bcfs_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	r = node_exists(ctx_host(), &p);
+	if (r < 0)
+		return r;
+	memset(st, 0, sizeof(*st));
+	/* OpenVZ's modes: root alone reads the counters. */
+	if (bcfs_node_is_dir(p.node)) {
+		st->st_mode = S_IFDIR | 0500;
+		st->st_nlink = 2;
+	} else {
+		st->st_mode = S_IFREG | 0400;
+		st->st_nlink = 1;
+	}
+	st->st_uid = 0;
+	st->st_gid = 0;
+	st->st_atime = st->st_mtime = st->st_ctime = time(NULL);
+	return 0;
+}
+
+struct filler_ctx {
+	void *buf;
+	fuse_fill_dir_t fill;
+};
+
+static int add_entry(void *ctx, const char *name)
+{
+	struct filler_ctx *f = ctx;
+
+	return f->fill(f->buf, name, NULL, 0, 0);
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	const struct vz_host *host = ctx_host();
+	struct filler_ctx f = { buf, fill };
+	_cleanup_free_ unsigned long *ids = NULL;
+	struct bcfs_path p;
+	size_t n = 0;
+	int r;
+
+	(void)off;
+	(void)fi;
+	(void)flags;
+	r = bcfs_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	if (!bcfs_node_is_dir(p.node))
+		return -ENOTDIR;
+	r = node_exists(host, &p);
+	if (r < 0)
+		return r;
+	if (id_child(p.node) != BCFS_NONE) {
+		r = list_ids(host, p.node == BCFS_D_BC, &ids, &n);
+		if (r < 0)
+			return r == -ENOMEM ? r : -EIO;
+	}
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	return bcfs_list(p.node, ids, n, add_entry, &f);
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	const struct vz_host *host = ctx_host();
+	_cleanup_free_ struct bc_table *cts = NULL;
+	struct snapshot *s;
+	struct bcfs_path p;
+	size_t n = 0;
+	char *text;
+	int r;
+
+	r = bcfs_path_parse(path, &p);
+	if (r < 0)
+		return r;
+	if (bcfs_node_is_dir(p.node))
+		return -EISDIR;
+	/* Read-only files: even root may not write them (as OpenVZ's). */
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	r = node_exists(host, &p);
+	if (r < 0)
+		return r;
+	r = tables_for(host, &p, &cts, &n);
+	if (r < 0)
+		return r;
+	r = bcfs_render(p.node, cts, n, &text);
+	if (r < 0)
+		return r;
+	s = malloc(sizeof(*s));
+	if (!s) {
+		free(text);
+		return -ENOMEM;
+	}
+	*s = (struct snapshot){ text, strlen(text) };
+	fi->fh = (uint64_t)(uintptr_t)s;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	return 0;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	const struct snapshot *s = (const struct snapshot *)(uintptr_t)fi->fh;
+	size_t n;
+
+	(void)path;
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off >= s->len)
+		return 0;
+	n = s->len - (size_t)off;
+	if (n > size)
+		n = size;
+	/* A FUSE read returns an int: the kernel never asks for more than INT_MAX. */
+	if (n > INT_MAX)
+		n = INT_MAX;
+	memcpy(buf, s->text + off, n);
+	return (int)n;
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
+
+	(void)path;
+	if (s)
+		free(s->text);
+	free(s);
+	return 0;
+}
+
+static const struct fuse_operations bcfs_ops = {
+	.init = op_init,
+	.getattr = op_getattr,
+	.readdir = op_readdir,
+	.open = op_open,
+	.read = op_read,
+	.release = op_release,
+};
+
+/* ------------------------------------------------------------ the daemon */
+
+/* The absolute path of dir without touching dir itself: a dead FUSE mount there
+ * answers every lookup with ENOTCONN, so only its parent is resolved. */
+static int absolute_dir(const char *dir, char **ret, vz_err *err)
+{
+	_cleanup_free_ char *copy = strdup(dir), *parent = NULL;
+	char *slash, *base;
+
+	if (!copy)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = '\0';
+	slash = strrchr(copy, '/');
+	base = slash ? slash + 1 : copy;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return vz_fail(err, VZ_E_VALUE, EINVAL,
+			       "Invalid export directory %s: name a directory, such as %s", dir,
+			       BCFS_DIR_DEFAULT);
+	if (slash == copy)
+		parent = strdup("/");
+	else {
+		if (slash)
+			*slash = '\0';
+		parent = realpath(slash ? copy : ".", NULL);
+		if (!parent)
+			return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to resolve the parent of %s: %s",
+				       dir, strerror(errno));
+	}
+	if (asprintf(ret, "%s%s%s", parent, strcmp(parent, "/") == 0 ? "" : "/", base) < 0)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	return 0;
+}
+
+/* Whether a bcfs mount sits on dir (the top one). */
+static bool bcfs_mounted(const char *dir)
+{
+	_cleanup_close_ int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	char type[64];
+
+	if (fd < 0 || vz_read_fd(fd, &text, NULL) < 0)
+		return false;
+	return bcfs_mountinfo_find(text, dir, type, sizeof(type)) && strcmp(type, BCFS_FSTYPE) == 0;
+}
+
+int bcfs_unmount(const char *dir, vz_err *err)
+{
+	_cleanup_free_ char *abs = NULL;
+	int r = absolute_dir(dir, &abs, err);
+
+	if (r < 0)
+		return r;
+	/* Lazily: a reader still inside keeps its files, new lookups see the directory
+	 * underneath at once.  Stacked mounts (of crashed daemons) go one by one. */
+	for (int i = 0; i < 64 && bcfs_mounted(abs); i++)
+		if (umount2(abs, MNT_DETACH) < 0)
+			return vz_fail(err, VZ_E_UMOUNT, errno, "Unable to unmount %s: %s", abs,
+				       strerror(errno));
+	return 0;
+}
+
+/* A bcfs mount on dir whose daemon died (it answers ENOTCONN) is detached so that
+ * this daemon can mount; one whose daemon lives is left alone. */
+static int clear_stale_mount(const char *dir, vz_err *err)
+{
+	struct stat st;
+
+	if (!bcfs_mounted(dir))
+		return 0;
+	if (stat(dir, &st) == 0)
+		return vz_fail(err, VZ_E_MOUNTED, EBUSY,
+			       "bcfs already serves %s: stop that daemon first", dir);
+	return bcfs_unmount(dir, err);
+}
+
+/* The FUSE handle: the mount options, then the operations. */
+static struct fuse *bcfs_new(struct bcfs_ctx *ctx, vz_err *err)
+{
+	/* default_permissions: the kernel checks the modes (0400, 0500, root) itself.
+	 * No allow_other: only processes with the mounting user's ids (root) reach it.
+	 * No auto_unmount: when the daemon dies the kernel aborts the connection at once
+	 * (its /dev/fuse fd is close-on-exec, held by no other process), so every access
+	 * fails with ENOTCONN instead of waiting; the next start detaches that mount. */
+	char *argv[] = { "bcfs", "-o",
+			 "fsname=bcfs,subtype=bcfs,default_permissions,nosuid,nodev,noexec", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse *f = fuse_new(&args, &bcfs_ops, sizeof(bcfs_ops), ctx);
+
+	fuse_opt_free_args(&args);
+	if (!f)
+		vz_fail(err, VZ_E_SYSTEM, EINVAL, "Unable to set up FUSE (libfuse refused the options)");
+	return f;
+}
+
+static void fuse_destroyp(struct fuse **f)
+{
+	if (*f)
+		fuse_destroy(*f);
+}
+
+static void loop_cfg_destroyp(struct fuse_loop_config **c)
+{
+	if (*c)
+		fuse_loop_cfg_destroy(*c);
+}
+
+/* Serves until a signal (SIGTERM, SIGINT, SIGHUP) or an unmount ends the loop. */
+static int serve(struct fuse *f, unsigned max_threads, vz_err *err)
+{
+	__attribute__((cleanup(loop_cfg_destroyp))) struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	struct fuse_session *se = fuse_get_session(f);
+	int r;
+
+	if (!cfg)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	/* A bounded pool: a flood of readers queues in the kernel instead of growing
+	 * threads without end, and each open renders at most this many tables at once. */
+	fuse_loop_cfg_set_max_threads(cfg, max_threads);
+	fuse_loop_cfg_set_idle_threads(cfg, max_threads / 2 ? max_threads / 2 : 1);
+	if (fuse_set_signal_handlers(se) < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to set signal handlers");
+	r = fuse_loop_mt(f, cfg);
+	fuse_remove_signal_handlers(se);
+	if (r < 0)
+		return vz_fail(err, VZ_E_SYSTEM, -r, "bcfs: the FUSE loop failed: %s", strerror(-r));
+	return 0;
+}
+
+int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
+{
+	__attribute__((cleanup(fuse_destroyp))) struct fuse *f = NULL;
+	_cleanup_free_ char *dir = NULL;
+	struct bcfs_ctx ctx = { host };
+	int r;
+
+	r = absolute_dir(o->dir, &dir, err);
+	if (r < 0)
+		return r;
+	r = clear_stale_mount(dir, err);
+	if (r < 0)
+		return r;
+	r = vz_mkdir_p(dir, 0755);
+	if (r < 0)
+		return vz_fail(err, VZ_E_MKDIR, -r, "Unable to create %s: %s", dir, strerror(-r));
+	f = bcfs_new(&ctx, err);
+	if (!f)
+		return -EINVAL;
+	if (fuse_mount(f, dir) < 0)
+		return vz_fail(err, VZ_E_MOUNT, EIO,
+			       "Unable to mount bcfs on %s (is the fuse module loaded? "
+			       "try 'modprobe fuse')", dir);
+	/* The parent returns once the child serves, so `bcfs && cat …` works. */
+	if (fuse_daemonize(o->foreground) < 0) {
+		fuse_unmount(f);
+		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to daemonize");
+	}
+	r = serve(f, o->max_threads ? o->max_threads : BCFS_THREADS_DEFAULT, err);
+	fuse_unmount(f);
+	return r;
+}
