@@ -133,16 +133,30 @@ static size_t cg_pids(bc_cgroup *cg, pid_t **ret)
 	return n;
 }
 
-/* Locks held by the CT's processes, from the host's /proc/locks (host pids); waiters
- * ("->" lines) hold nothing. */
-static uint64_t count_flocks(const pid_t *pids, size_t n)
+/* The holder of each lock of the host's /proc/locks (host pids), sorted: read once
+ * for a whole table.  Waiters ("->" lines) hold nothing. */
+struct lock_holders {
+	pid_t *pid;
+	size_t n;
+};
+
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void read_lock_holders(struct lock_holders *h)
 {
 	FILE *f = fopen("/proc/locks", "re");
 	char line[256];
-	uint64_t count = 0;
+	size_t cap = 0;
 
+	h->pid = NULL;
+	h->n = 0;
 	if (!f)
-		return 0;
+		return;
 	while (fgets(line, sizeof(line), f)) {
 		char kind[16], mode[16], rw[16], arrow[4];
 		long pid;
@@ -151,13 +165,34 @@ static uint64_t count_flocks(const pid_t *pids, size_t n)
 			continue;
 		if (sscanf(line, "%*d: %15s %15s %15s %ld", kind, mode, rw, &pid) != 4)
 			continue;
-		for (size_t i = 0; i < n; i++)
-			if (pids[i] == pid) {
-				count++;
+		if (h->n == cap) {
+			pid_t *nv = realloc(h->pid, (cap = cap ? 2 * cap : 64) * sizeof(*nv));
+
+			if (!nv)
 				break;
-			}
+			h->pid = nv;
+		}
+		h->pid[h->n++] = (pid_t)pid;
 	}
 	fclose(f);
+	qsort(h->pid, h->n, sizeof(*h->pid), pid_cmp);
+}
+
+/* Locks held by the CT's processes. */
+static uint64_t count_flocks(const pid_t *pids, size_t n, const struct lock_holders *h)
+{
+	uint64_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		pid_t *hit = bsearch(&pids[i], h->pid, h->n, sizeof(*h->pid), pid_cmp);
+
+		if (!hit)
+			continue;
+		while (hit > h->pid && hit[-1] == pids[i])
+			hit--;
+		for (; hit < h->pid + h->n && *hit == pids[i]; hit++)
+			count++;
+	}
 	return count;
 }
 
@@ -235,14 +270,17 @@ static void memory_and_pids(bc_cgroup *cg, struct bc_table *t)
 {
 	uint64_t cur = 0, peak = 0, swap = 0, high;
 	struct bc_row *phys = &t->row[UB_PHYSPAGES];
+	_cleanup_free_ char *events = NULL;
 
 	if (bc_cg_read_u64(cg, "pids.current", &cur, NULL) == 0)
 		set_usage(t, UB_NUMPROC, cur, key_or_zero(cg, "pids.events", "max"));
 	if (bc_cg_read_u64(cg, "pids.max", &high, NULL) == 0)
 		t->row[UB_NUMPROC].barrier = t->row[UB_NUMPROC].limit =
 			high == UINT64_MAX ? VZ_UNLIMITED : high;
+	if (bc_cg_read(cg, "memory.events", &events, NULL) < 0)
+		events = NULL;
 	if (bc_cg_read_u64(cg, "memory.current", &cur, NULL) == 0) {
-		set_usage(t, UB_PHYSPAGES, pages(cur), key_or_zero(cg, "memory.events", "max"));
+		set_usage(t, UB_PHYSPAGES, pages(cur), events ? stat_key(events, "max") : 0);
 		if (bc_cg_read_u64(cg, "memory.peak", &peak, NULL) == 0)
 			phys->maxheld = pages(peak);
 		phys->limit = limit_pages(cg, "memory.max");
@@ -259,7 +297,8 @@ static void memory_and_pids(bc_cgroup *cg, struct bc_table *t)
 	reached_limit(&t->row[UB_SWAPPAGES]);
 	/* OpenVZ's oomguarpages held is the memory the CT has, in RAM and swap; failcnt
 	 * counts the CT's processes the OOM killer took. */
-	set_usage(t, UB_OOMGUARPAGES, pages(cur) + pages(swap), key_or_zero(cg, "memory.events", "oom_kill"));
+	set_usage(t, UB_OOMGUARPAGES, pages(cur) + pages(swap),
+		  events ? stat_key(events, "oom_kill") : 0);
 }
 
 static void memory_stat(bc_cgroup *cg, struct bc_table *t)
@@ -279,7 +318,8 @@ static void memory_stat(bc_cgroup *cg, struct bc_table *t)
 	set_usage(t, UB_SHMPAGES, pages(stat_key(st, "shmem")), 0);
 }
 
-static void tasks(bc_cgroup *cg, pid_t init, struct bc_table *t)
+static void tasks(bc_cgroup *cg, pid_t init, const struct lock_holders *locks,
+		  struct bc_table *t)
 {
 	struct task_sums s = { 0 };
 	pid_t *pids;
@@ -291,7 +331,7 @@ static void tasks(bc_cgroup *cg, pid_t init, struct bc_table *t)
 	set_usage(t, UB_PRIVVMPAGES, s.privvm_kb / 4, 0);
 	set_usage(t, UB_VMGUARPAGES, s.privvm_kb / 4, 0);
 	set_usage(t, UB_NUMFILE, s.files, 0);
-	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n), 0);
+	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n, locks), 0);
 	free(pids);
 	set_usage(t, UB_NUMTCPSOCK, net_lines(init, "tcp") + net_lines(init, "tcp6"), 0);
 	set_usage(t, UB_NUMOTHERSOCK, net_lines(init, "udp") + net_lines(init, "udp6") +
@@ -336,6 +376,7 @@ static void keep_maxheld(const struct vz_host *host, const char *ctid, pid_t ini
 	_cleanup_free_ char *path = state_path(host, ctid), *text = NULL;
 	_cleanup_close_ int fd = -1;
 	char run[64], buf[64 * UB_KERNEL_COUNT + 64];
+	bool kept[UB_KERNEL_COUNT] = { false }, rose = false;
 	size_t len;
 
 	if (!path)
@@ -350,14 +391,22 @@ static void keep_maxheld(const struct vz_host *host, const char *ctid, pid_t ini
 			uint64_t v;
 
 			if (sscanf(l, "%u %" SCNu64, &id, &v) == 2 && id < UB_KERNEL_COUNT &&
-			    t->row[id].usage_known && v > t->row[id].maxheld)
-				t->row[id].maxheld = v;
+			    t->row[id].usage_known) {
+				kept[id] = true;
+				rose |= t->row[id].maxheld > v;
+				if (v > t->row[id].maxheld)
+					t->row[id].maxheld = v;
+			}
 			l = strchr(l, '\n');
 			if (!l)
 				break;
 			l++;
 		}
 	}
+	for (int id = 0; id < UB_KERNEL_COUNT; id++)
+		rose |= t->row[id].usage_known && !kept[id];
+	if (!rose) /* the file holds these values already */
+		return;
 	len = (size_t)snprintf(buf, sizeof(buf), "%s", run);
 	for (int id = 0; id < UB_KERNEL_COUNT; id++)
 		if (t->row[id].usage_known && len < sizeof(buf))
@@ -371,7 +420,7 @@ static void keep_maxheld(const struct vz_host *host, const char *ctid, pid_t ini
 /* ----------------------------------------------------------------- API */
 
 static int running_table(const struct vz_host *host, const char *ctid, pid_t init,
-			 struct bc_table *t, vz_err *err)
+			 const struct lock_holders *locks, struct bc_table *t, vz_err *err)
 {
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
 	int r = bc_cg_open(host, ctid, &cg, err);
@@ -380,7 +429,7 @@ static int running_table(const struct vz_host *host, const char *ctid, pid_t ini
 		return r;
 	memory_and_pids(cg, t);
 	memory_stat(cg, t);
-	tasks(cg, init, t);
+	tasks(cg, init, locks, t);
 	keep_maxheld(host, ctid, init, t);
 	/* What no source above gives is said to be so, never shown as a zero. */
 	for (int id = 0; id < UB_KERNEL_COUNT; id++)
@@ -389,7 +438,9 @@ static int running_table(const struct vz_host *host, const char *ctid, pid_t ini
 	return 0;
 }
 
-int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *ret, vz_err *err)
+/* One CT's table; locks NULL: /proc/locks is read for it alone. */
+static int table_get(const struct vz_host *host, const char *ctid,
+		     const struct lock_holders *locks, struct bc_table *ret, vz_err *err)
 {
 	_cleanup_free_ char *path = vz_host_ct_conf_path(host, ctid);
 	_cleanup_conf_ vz_conf *cf = NULL;
@@ -412,13 +463,23 @@ int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *
 	limits_from_conf(&res, &t);
 	ct_res_free(&res);
 	if (ct_init_pid(host, ctid, &init, NULL) == 0) {
+		struct lock_holders own = { NULL, 0 };
+
 		t.running = true;
-		r = running_table(host, ctid, init, &t, err);
+		if (!locks)
+			read_lock_holders(&own);
+		r = running_table(host, ctid, init, locks ? locks : &own, &t, err);
+		free(own.pid);
 		if (r < 0)
 			return r;
 	}
 	*ret = t;
 	return 0;
+}
+
+int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *ret, vz_err *err)
+{
+	return table_get(host, ctid, NULL, ret, err);
 }
 
 static int by_id(const void *a, const void *b)
@@ -443,6 +504,7 @@ static bool ct_conf_name(const char *name, char *id, size_t size)
 
 int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *count, vz_err *err)
 {
+	struct lock_holders locks;
 	struct bc_table *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -452,6 +514,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 	if (!d)
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to read %s: %s", host->confdir,
 			       strerror(errno));
+	read_lock_holders(&locks);
 	while ((e = readdir(d))) {
 		char id[32];
 
@@ -466,7 +529,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 			}
 			v = nv;
 		}
-		r = bc_table_get(host, id, &v[n], err);
+		r = table_get(host, id, &locks, &v[n], err);
 		if (r == -ENOENT) /* destroyed while listed */
 			continue;
 		if (r < 0)
@@ -474,6 +537,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 		n++;
 	}
 	closedir(d);
+	free(locks.pid);
 	if (r < 0 && r != -ENOENT) {
 		free(v);
 		return r;
