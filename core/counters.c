@@ -175,7 +175,8 @@ static void read_lock_holders(struct lock_holders *h)
 		h->pid[h->n++] = (pid_t)pid;
 	}
 	fclose(f);
-	qsort(h->pid, h->n, sizeof(*h->pid), pid_cmp);
+	if (h->n > 0)
+		qsort(h->pid, h->n, sizeof(*h->pid), pid_cmp);
 }
 
 /* Locks held by the CT's processes. */
@@ -183,7 +184,7 @@ static uint64_t count_flocks(const pid_t *pids, size_t n, const struct lock_hold
 {
 	uint64_t count = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && h->n > 0; i++) {
 		pid_t *hit = bsearch(&pids[i], h->pid, h->n, sizeof(*h->pid), pid_cmp);
 
 		if (!hit)
