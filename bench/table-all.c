@@ -59,19 +59,6 @@ static int calls(const struct vz_host *host, long n)
 	return 0;
 }
 
-/* <id>.conf with a valid id. */
-static bool ct_name(const char *name, char *id, size_t size)
-{
-	size_t n = strlen(name);
-	unsigned long v;
-
-	if (n < 6 || n - 5 >= size || strcmp(name + n - 5, ".conf") != 0)
-		return false;
-	memcpy(id, name, n - 5);
-	id[n - 5] = '\0';
-	return ct_id_parse(id, &v, NULL) == 0;
-}
-
 static int phases(const struct vz_host *host)
 {
 	int64_t conf_us = 0, pid_us = 0, open_us = 0, get_us = 0;
@@ -95,7 +82,7 @@ static int phases(const struct vz_host *host)
 		int64_t t0;
 		vz_err err;
 
-		if (!ct_name(e->d_name, id, sizeof(id)))
+		if (!ct_conf_file_id(e->d_name, id, sizeof(id)))
 			continue;
 		if (!warm) /* the backend's one-time start is not a per-CT cost */
 			(void)bc_cg_open(host, id, &warm, NULL);

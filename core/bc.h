@@ -87,6 +87,9 @@ int ct_id_parse(const char *text, unsigned long *ret, vz_err *err);
 /* A CT name as `--name` takes: 1..64 of [A-Za-z0-9._-], not all digits, not starting
  * with '.' or '-'. */
 bool ct_name_valid(const char *name);
+/* Whether a file name of the config directory is <ctid>.conf with a valid id; the id
+ * goes to id (size bytes).  Samples, .destroyed and other files are not. */
+bool ct_conf_file_id(const char *file, char *id, size_t size);
 
 /* --------------------------------------------------------- host settings */
 

@@ -490,19 +490,6 @@ static int by_id(const void *a, const void *b)
 	return x->ctid < y->ctid ? -1 : x->ctid > y->ctid;
 }
 
-/* <ctid>.conf with a valid id: the CTs this host has. */
-static bool ct_conf_name(const char *name, char *id, size_t size)
-{
-	size_t n = strlen(name);
-	unsigned long v;
-
-	if (n < 6 || n - 5 >= size || strcmp(name + n - 5, ".conf") != 0)
-		return false;
-	memcpy(id, name, n - 5);
-	id[n - 5] = '\0';
-	return ct_id_parse(id, &v, NULL) == 0;
-}
-
 int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *count, vz_err *err)
 {
 	struct lock_holders locks;
@@ -519,7 +506,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 	while ((e = readdir(d))) {
 		char id[32];
 
-		if (!ct_conf_name(e->d_name, id, sizeof(id)))
+		if (!ct_conf_file_id(e->d_name, id, sizeof(id)))
 			continue;
 		if (n == cap) {
 			struct bc_table *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));

@@ -45,3 +45,15 @@ bool ct_name_valid(const char *name)
 	}
 	return !all_digits;
 }
+
+bool ct_conf_file_id(const char *file, char *id, size_t size)
+{
+	size_t n = strlen(file);
+	unsigned long v;
+
+	if (n < 6 || n - 5 >= size || strcmp(file + n - 5, ".conf") != 0)
+		return false;
+	memcpy(id, file, n - 5);
+	id[n - 5] = '\0';
+	return ct_id_parse(id, &v, NULL) == 0;
+}

@@ -109,18 +109,12 @@ unsigned long ct_find_name(const struct vz_host *host, const char *name)
 		return 0;
 	while ((de = readdir(d))) {
 		char id[16], path[4096];
-		unsigned long v;
-		size_t len = strlen(de->d_name);
 
-		if (len < 6 || len - 5 >= sizeof(id) || strcmp(de->d_name + len - 5, ".conf"))
-			continue;
-		memcpy(id, de->d_name, len - 5);
-		id[len - 5] = '\0';
-		if (ct_id_parse(id, &v, NULL) < 0)
+		if (!ct_conf_file_id(de->d_name, id, sizeof(id)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", host->confdir, de->d_name);
 		if (conf_has_name(path, name))
-			return v;
+			return strtoul(id, NULL, 10);
 	}
 	return 0;
 }
