@@ -46,9 +46,9 @@ if [ $refresh -eq 0 ] && [ -L "$cache/lxc/current" ] && complete "$(readlink -f 
 	exit 0
 fi
 
-for tool in apt-get apt-cache dpkg-deb; do
-	command -v "$tool" >/dev/null || die "'$tool' is missing: this needs a Debian host"
-done
+# shellcheck source=scripts/debs.bash
+. "$here/../scripts/debs.bash"
+debs_need apt-get apt-cache dpkg-deb
 
 ver=$(apt-cache policy lxc 2>/dev/null | awk '$1 == "Candidate:" { print $2; exit }')
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
@@ -59,20 +59,13 @@ fver=${ver#*:}
 dir=$cache/lxc/$fver
 
 if ! complete "$dir"; then
-	mkdir -p "$cache/debs"
+	debs=()
 	for p in "${pkgs[@]}"; do
-		ls "$cache/debs/${p}_"*"${fver}_"*.deb >/dev/null 2>&1 && continue
-		say "downloading $p $ver"
-		(cd "$cache/debs" && apt-get download -q "$p=$ver" 2>&1 |
-			{ grep -v 'performed unsandboxed' || true; } >&2) ||
-			die "apt-get download of $p failed (no network or no Debian mirror?)"
+		debs+=("$(debs_fetch "$cache/debs" "$p" "$ver")")
 	done
 	stage=$(mktemp -d "$cache/lxc/.stage.XXXXXX")
 	trap 'rm -rf "$stage"' EXIT
-	for p in "${pkgs[@]}"; do
-		# apt writes the epoch's colon as %3a.
-		deb=$(ls "$cache/debs/${p}_"*"${fver}_"*.deb 2>/dev/null | head -n 1) || true
-		[ -n "$deb" ] || die "no ${p}_${fver}_*.deb in $cache/debs after the download"
+	for deb in "${debs[@]}"; do
 		say "extracting $(basename "$deb")"
 		dpkg-deb -x "$deb" "$stage"
 	done

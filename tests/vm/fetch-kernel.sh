@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the test guest's kernel: Debian's linux-image-amd64 and the versioned
-# linux-image-<ver>-amd64 package it depends on, into tests/vm/cache/ (git-ignored).
+# Fetches the test guest's kernel: the versioned linux-image-<ver>-amd64 package that
+# Debian's linux-image-amd64 depends on, into tests/vm/cache/ (git-ignored).
 #
 #   tests/vm/fetch-kernel.sh [--refresh]
 #
@@ -82,9 +82,9 @@ if [ $refresh -eq 0 ] && [ -L "$cache/kernel/current" ] && kernel_complete "$(re
 	exit 0
 fi
 
-for tool in apt-get apt-cache dpkg-deb depmod; do
-	command -v "$tool" >/dev/null || die "'$tool' is missing: this needs a Debian host (apt, dpkg, kmod; run 'make deps')"
-done
+# shellcheck source=scripts/debs.bash
+. "$here/../../scripts/debs.bash"
+debs_need apt-get apt-cache dpkg-deb depmod
 
 # The meta package names the real one: "Depends: linux-image-6.1.0-NN-amd64".
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -98,17 +98,7 @@ esac
 
 kdir=$cache/kernel/$ver
 if ! kernel_complete "$kdir"; then
-	mkdir -p "$cache/debs"
-	# apt-get download writes into the current directory.  It warns when the _apt
-	# user cannot write there; the download itself still works.
-	if ! ls "$cache/debs/${pkg}_"*.deb >/dev/null 2>&1; then
-		say "downloading linux-image-amd64 and $pkg"
-		(cd "$cache/debs" && apt-get download -q linux-image-amd64 "$pkg" 2>&1 |
-			{ grep -v 'performed unsandboxed' || true; } >&2) ||
-			die "apt-get download of $pkg failed (no network or no Debian mirror?)"
-	fi
-	deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$deb" ] || die "no ${pkg}_*.deb in $cache/debs after the download"
+	deb=$(debs_fetch "$cache/debs" "$pkg")
 
 	mkdir -p "$cache/kernel"
 	stage=$(mktemp -d "$cache/kernel/.stage.XXXXXX")
