@@ -14,12 +14,14 @@
 #include <libcgroup.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -308,11 +310,32 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-/* Opens rel below dirfd one component at a time, refusing a symlink at any step. */
+/* Opens rel below dirfd, refusing a symlink at any step. */
 static int cg_walk(int dirfd, const char *rel, int *ret)
 {
-	_cleanup_close_ int fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* One system call where the kernel has openat2 (5.6), which the export makes for
+	 * every CT at every read; the walk below is the same rule by hand. */
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int fd = -1;
+	long direct;
 
+	for (const char *c = rel; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (!cg_component_ok(c, n))
+			return -EINVAL;
+		c += n;
+		c += *c == '/';
+	}
+	direct = syscall(SYS_openat2, dirfd, *rel ? rel : ".", &how, sizeof(how));
+	if (direct >= 0) {
+		*ret = (int)direct;
+		return 0;
+	}
+	if (errno != ENOSYS && errno != EPERM) /* EPERM: a seccomp filter that knows no openat2 */
+		return -errno;
+	fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	for (const char *c = rel; *c;) {
