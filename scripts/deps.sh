@@ -10,7 +10,7 @@ packages=(
 	libnl-3-dev libnl-route-3-dev libcap-dev libfuse3-dev fuse3
 	libbpf-dev bpftool libjson-c-dev
 	qemu-system-x86 qemu-utils busybox-static cpio kmod e2fsprogs xz-utils zstd
-	criu rsync openssh-client iproute2 procps util-linux python3
+	criu rsync openssh-client iproute2 iptables nftables procps util-linux python3
 )
 
 missing=()
