@@ -13,26 +13,12 @@
 #include "core/bc.h"
 #include "testutil.h"
 
-#define HPATH(...) tu_host_path(&host, __VA_ARGS__)
+#define HPATH(...) tu_host_path(&tu_suite_host, __VA_ARGS__)
 
-static struct tu_host host;
-static char *vzctl;
 
-static void setup(void)
-{
-	tu_host_make(&host);
-	vzctl = tu_build_path("bin/vzctl");
-}
+TestSuite(create, .init = tu_vzctl_setup, .fini = tu_vzctl_teardown, .timeout = 60);
 
-static void teardown(void)
-{
-	tu_host_free(&host);
-	free(vzctl);
-}
-
-TestSuite(create, .init = setup, .fini = teardown, .timeout = 60);
-
-#define RUN(...) tu_run(host.vzconf, (char *const[]){ vzctl, __VA_ARGS__, NULL })
+#define RUN TU_VZCTL
 
 
 static bool exists(const char *path)
@@ -112,7 +98,7 @@ Test(create, paths_come_from_vz_conf_and_the_ct_config)
 	vz_conf *cf;
 	vz_err err;
 
-	setenv("VZ_CONF", host.vzconf, 1);
+	setenv("VZ_CONF", tu_suite_host.vzconf, 1);
 	cr_assert_eq(vz_host_load(&h, NULL, &err), 0, "%s", err.msg);
 	cr_assert_eq(ct_paths_get(&h, NULL, "101", &p, &err), 0, "%s", err.msg);
 	char *want_root = HPATH("root/101"), *want_priv = HPATH("private/101");
@@ -153,7 +139,7 @@ Test(create, unpacks_the_template_and_writes_the_config_from_the_sample)
 	write_sample("small", "# a sample\nNUMPROC=\"100\"\nX=y # kept as is\n");
 	struct run_result r = RUN("create", "101", "--ostemplate", "tiny", "--config", "small",
 				  "--hostname", "ct.example", "--name", "web");
-	char *sh = HPATH("private/101/bin/sh"), *conf = tu_ct_conf(&host, "101");
+	char *sh = HPATH("private/101/bin/sh"), *conf = tu_ct_conf(&tu_suite_host, "101");
 	char *c = tu_read(conf, NULL);
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -184,14 +170,14 @@ Test(create, unpacks_the_template_and_writes_the_config_from_the_sample)
 
 Test(create, defaults_come_from_vz_conf_and_private_root_are_saved)
 {
-	char *vz = tu_read(host.vzconf, NULL), *more, *priv = HPATH("elsewhere/$VEID");
+	char *vz = tu_read(tu_suite_host.vzconf, NULL), *more, *priv = HPATH("elsewhere/$VEID");
 
 	cr_assert(asprintf(&more, "%sDEF_OSTEMPLATE=\"tiny\"\nCONFIGFILE=\"small\"\n", vz) > 0);
-	tu_write(host.vzconf, more);
+	tu_write(tu_suite_host.vzconf, more);
 	make_template("tiny");
 	write_sample("small", "NUMPROC=\"100\"\n");
 	struct run_result r = RUN("create", "101", "--private", priv, "--root", "/srv/root/$VEID");
-	char *conf = tu_ct_conf(&host, "101"), *c = tu_read(conf, NULL);
+	char *conf = tu_ct_conf(&tu_suite_host, "101"), *c = tu_read(conf, NULL);
 	char *sh = HPATH("elsewhere/101/bin/sh");
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -213,7 +199,7 @@ Test(create, defaults_come_from_vz_conf_and_private_root_are_saved)
 Test(create, existing_private_area_is_44_and_untouched)
 {
 	char *priv = HPATH("private/101"), *keep = HPATH("private/101/keep");
-	char *conf = tu_ct_conf(&host, "101");
+	char *conf = tu_ct_conf(&tu_suite_host, "101");
 
 	make_template("tiny");
 	mkdirs(priv);
@@ -232,7 +218,7 @@ Test(create, existing_private_area_is_44_and_untouched)
 
 Test(create, missing_template_is_91_and_leaves_nothing)
 {
-	char *priv = HPATH("private/101"), *conf = tu_ct_conf(&host, "101");
+	char *priv = HPATH("private/101"), *conf = tu_ct_conf(&tu_suite_host, "101");
 	struct run_result r = RUN("create", "101", "--ostemplate", "nosuch");
 
 	cr_expect_eq(r.status, 91, "%s", r.err);
@@ -256,7 +242,7 @@ Test(create, a_broken_template_leaves_no_private_area_no_config_no_temporary)
 {
 	char *cache = HPATH("template/cache"), *bad = HPATH("template/cache/bad.tar.gz");
 	char *privdir = HPATH("private"), *priv = HPATH("private/101");
-	char *conf = tu_ct_conf(&host, "101");
+	char *conf = tu_ct_conf(&tu_suite_host, "101");
 
 	mkdirs(cache);
 	tu_write(bad, "this is not a tarball\n");
@@ -276,7 +262,7 @@ Test(create, a_broken_template_leaves_no_private_area_no_config_no_temporary)
 
 Test(create, missing_sample_is_82_and_leaves_nothing)
 {
-	char *priv = HPATH("private/101"), *conf = tu_ct_conf(&host, "101");
+	char *priv = HPATH("private/101"), *conf = tu_ct_conf(&tu_suite_host, "101");
 
 	make_template("tiny");
 	struct run_result r = RUN("create", "101", "--ostemplate", "tiny", "--config", "nosuch");
@@ -318,7 +304,7 @@ Test(create, bad_options_are_refused_before_anything_is_written)
 Test(create, destroy_removes_the_private_area_and_renames_the_config)
 {
 	char *priv = HPATH("private/101"), *privdir = HPATH("private");
-	char *conf = tu_ct_conf(&host, "101"), *gone;
+	char *conf = tu_ct_conf(&tu_suite_host, "101"), *gone;
 	struct run_result r;
 
 	make_template("tiny");
@@ -493,7 +479,7 @@ Test(create, hostname_is_never_written_through_a_symlink_of_the_template)
 	mkdirs(cache);
 	tu_write(victim, "host\n");
 	cr_assert_eq(symlink(victim, link), 0);
-	snprintf(cmd, sizeof(cmd), "tar -C '%s/tree-evil' -czf '%s/evil.tar.gz' .", host.dir, cache);
+	snprintf(cmd, sizeof(cmd), "tar -C '%s/tree-evil' -czf '%s/evil.tar.gz' .", tu_suite_host.dir, cache);
 	cr_assert_eq(system(cmd), 0);
 	r = RUN("create", "101", "--ostemplate", "evil", "--hostname", "ct.example");
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -524,7 +510,7 @@ Test(create, templates_in_xz_zstd_and_plain_tar)
 		snprintf(id, sizeof(id), "%zu", 101 + i);
 		snprintf(name, sizeof(name), "k%zu", i);
 		snprintf(cmd, sizeof(cmd), "%s '%s/%s.tar%s%s' -C '%s/tree-k' .", kinds[i][1], cache, name,
-			 *kinds[i][0] ? "." : "", kinds[i][0], host.dir);
+			 *kinds[i][0] ? "." : "", kinds[i][0], tu_suite_host.dir);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 		r = RUN("create", id, "--ostemplate", name);
 		cr_expect_eq(r.status, 0, "%s: %s", name, r.err);

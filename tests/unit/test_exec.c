@@ -114,24 +114,10 @@ Test(exec_capbnd, missing_or_malformed)
 
 /* ------------------------------------------- the commands' syntax errors */
 
-static struct tu_host host;
-static char *vzctl;
 
-static void setup(void)
-{
-	tu_host_make(&host);
-	vzctl = tu_build_path("bin/vzctl");
-}
+TestSuite(vzctl_exec, .init = tu_vzctl_setup, .fini = tu_vzctl_teardown);
 
-static void teardown(void)
-{
-	tu_host_free(&host);
-	free(vzctl);
-}
-
-TestSuite(vzctl_exec, .init = setup, .fini = teardown);
-
-#define RUN(...) tu_run(host.vzconf, (char *const[]){ vzctl, __VA_ARGS__, NULL })
+#define RUN TU_VZCTL
 
 static void expect_syntax(struct run_result r, const char *what)
 {
@@ -162,13 +148,13 @@ Test(vzctl_exec, runscript_names_a_missing_script)
 /* RUNDIR inside the test's tree; ct_init_pid only reads the pid file and /proc. */
 static char *with_rundir(void)
 {
-	char *conf = tu_read(host.vzconf, NULL), *rundir, *text;
+	char *conf = tu_read(tu_suite_host.vzconf, NULL), *rundir, *text;
 
 	cr_assert_not_null(conf);
-	cr_assert(asprintf(&rundir, "%s/run", host.dir) > 0);
+	cr_assert(asprintf(&rundir, "%s/run", tu_suite_host.dir) > 0);
 	cr_assert(mkdir(rundir, 0755) == 0);
 	cr_assert(asprintf(&text, "%sRUNDIR=%s\n", conf, rundir) > 0);
-	tu_write(host.vzconf, text);
+	tu_write(tu_suite_host.vzconf, text);
 	free(conf);
 	free(text);
 	return rundir;
@@ -184,7 +170,7 @@ Test(vzctl_exec, a_ct_that_does_not_run_is_31)
 	/* No pid file, then one naming a live process that is not in the CT's cgroup. */
 	for (int round = 0; round < 2; round++) {
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-			struct run_result r = tu_run(host.vzconf, (char *const[]){ vzctl,
+			struct run_result r = tu_run(tu_suite_host.vzconf, (char *const[]){ tu_vzctl,
 				(char *)cmds[i][0], "101", (char *)cmds[i][1], NULL });
 
 			cr_expect_eq(r.status, 31, "%s (round %d): %d, %s", cmds[i][0], round,

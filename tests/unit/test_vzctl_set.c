@@ -12,28 +12,14 @@
 #include "conf/conf.h"
 #include "testutil.h"
 
-static struct tu_host host;
-static char *vzctl;
 
-static void setup(void)
-{
-	tu_host_make(&host);
-	vzctl = tu_build_path("bin/vzctl");
-}
+TestSuite(vzctl_set, .init = tu_vzctl_setup, .fini = tu_vzctl_teardown);
 
-static void teardown(void)
-{
-	tu_host_free(&host);
-	free(vzctl);
-}
-
-TestSuite(vzctl_set, .init = setup, .fini = teardown);
-
-#define RUN(...) tu_run(host.vzconf, (char *const[]){ vzctl, __VA_ARGS__, NULL })
+#define RUN TU_VZCTL
 
 static char *ct_conf(const char *ctid)
 {
-	char *path = tu_ct_conf(&host, ctid);
+	char *path = tu_ct_conf(&tu_suite_host, ctid);
 	char *content = tu_read(path, NULL);
 
 	free(path);
@@ -61,7 +47,7 @@ Test(vzctl_set, save_creates_the_config_with_quoted_values)
 
 Test(vzctl_set, keeps_every_other_line)
 {
-	char *path = tu_ct_conf(&host, "101");
+	char *path = tu_ct_conf(&tu_suite_host, "101");
 	const char *orig = "# my CT\n\nFOO=\"bar\" \nNUMPROC=\"10\"\n  # indented\nX=y # not a comment\n";
 	char *c;
 
@@ -174,7 +160,7 @@ Test(vzctl_set, unlimited_is_written_as_the_word)
 
 static void expect_refused(int code, const char *what, char *const argv[])
 {
-	struct run_result r = tu_run(host.vzconf, argv);
+	struct run_result r = tu_run(tu_suite_host.vzconf, argv);
 	char *c = ct_conf("101");
 
 	cr_expect_eq(r.status, code, "%s: exit %d, stderr %s", what, r.status, r.err);
@@ -184,7 +170,7 @@ static void expect_refused(int code, const char *what, char *const argv[])
 	free(c);
 }
 
-#define REFUSED(code, ...) expect_refused(code, #__VA_ARGS__, (char *const[]){ vzctl, __VA_ARGS__, NULL })
+#define REFUSED(code, ...) expect_refused(code, #__VA_ARGS__, (char *const[]){ tu_vzctl, __VA_ARGS__, NULL })
 
 Test(vzctl_set, bad_values_exit_21_naming_option_and_value)
 {
@@ -238,9 +224,9 @@ Test(vzctl_set, bad_ct_ids_are_refused_before_any_file_is_touched)
 	/* Nothing appeared: no config, no lock file, no directory. */
 	char *lock101 = NULL;
 	struct stat st;
-	cr_assert(asprintf(&lock101, "%s/x.conf", host.dir) > 0);
+	cr_assert(asprintf(&lock101, "%s/x.conf", tu_suite_host.dir) > 0);
 	cr_expect_neq(stat(lock101, &st), 0);
-	cr_expect_neq(stat(host.lockdir, &st), 0, "the lock directory was created");
+	cr_expect_neq(stat(tu_suite_host.lockdir, &st), 0, "the lock directory was created");
 	free(lock101);
 }
 
@@ -279,9 +265,9 @@ Test(vzctl_set, name_needs_save_and_then_works_as_an_id)
 Test(vzctl_set, applyconfig_copies_the_sample_but_not_the_identity)
 {
 	char *sample;
-	cr_assert(asprintf(&sample, "%s/ve-small.conf-sample", host.confdir) > 0);
+	cr_assert(asprintf(&sample, "%s/ve-small.conf-sample", tu_suite_host.confdir) > 0);
 	tu_write(sample, "NUMPROC=\"40\"\nHOSTNAME=\"sample-host\"\nCPUUNITS=\"250\"\n");
-	char *path = tu_ct_conf(&host, "101");
+	char *path = tu_ct_conf(&tu_suite_host, "101");
 	tu_write(path, "HOSTNAME=\"mine\"\n");
 
 	struct run_result r = RUN("set", "101", "--applyconfig", "small", "--cpuunits", "300", "--save");
@@ -303,14 +289,14 @@ Test(vzctl_set, applyconfig_copies_the_sample_but_not_the_identity)
 Test(vzctl_set, a_held_lock_gives_exit_9)
 {
 	char *lock;
-	cr_assert(asprintf(&lock, "%s/101.lck", host.lockdir) > 0);
-	mkdir(host.lockdir, 0755);
+	cr_assert(asprintf(&lock, "%s/101.lck", tu_suite_host.lockdir) > 0);
+	mkdir(tu_suite_host.lockdir, 0755);
 	tu_write(lock, "1\nmigrating\n");
 	struct run_result r = RUN("set", "101", "--numproc", "5", "--save");
 	cr_expect_eq(r.status, 9, "%s", r.err);
 	cr_expect(strstr(r.err, "Locked by: pid 1, cmdline"), "%s", r.err);
 	tu_run_free(&r);
-	r = tu_run(host.vzconf, (char *const[]){ vzctl, "--skiplock", "set", "101", "--numproc", "5", "--save", NULL });
+	r = tu_run(tu_suite_host.vzconf, (char *const[]){ tu_vzctl, "--skiplock", "set", "101", "--numproc", "5", "--save", NULL });
 	cr_expect_eq(r.status, 0, "--skiplock: %s", r.err);
 	tu_run_free(&r);
 	free(lock);
@@ -321,7 +307,7 @@ Test(vzctl_set, save_error_exits_139)
 	/* The config is a link into a directory that does not exist: it reads as a new
 	 * config, and writing it cannot succeed (root ignores permissions, so they
 	 * cannot be the obstacle). */
-	char *path = tu_ct_conf(&host, "101");
+	char *path = tu_ct_conf(&tu_suite_host, "101");
 	cr_assert(symlink("/nonexistent-vz-test-dir/101.conf", path) == 0);
 	struct run_result r = RUN("set", "101", "--numproc", "5", "--save");
 	cr_expect_eq(r.status, 139, "exit %d: %s", r.status, r.err);
@@ -336,7 +322,7 @@ Test(vzctl_set, fifty_concurrent_writers, .timeout = 120)
 {
 	enum { N = 50 };
 	pid_t pids[N];
-	char *path = tu_ct_conf(&host, "101");
+	char *path = tu_ct_conf(&tu_suite_host, "101");
 
 	tu_write(path, "# keep me\nNUMPROC=\"1\"\n");
 	for (int i = 0; i < N; i++) {
@@ -349,8 +335,8 @@ Test(vzctl_set, fifty_concurrent_writers, .timeout = 120)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 			snprintf(val, sizeof(val), "%d", 1000 + i);
-			setenv("VZ_CONF", host.vzconf, 1);
-			execl(vzctl, vzctl, "set", "101", "--numproc", val, "--save", (char *)NULL);
+			setenv("VZ_CONF", tu_suite_host.vzconf, 1);
+			execl(tu_vzctl, tu_vzctl, "set", "101", "--numproc", val, "--save", (char *)NULL);
 			_exit(127);
 		}
 	}

@@ -208,3 +208,19 @@ void tu_bc_fixture(struct bc_table *t, unsigned long ctid, bool running)
 			r->held = r->maxheld = r->failcnt = 12345;
 	}
 }
+
+struct tu_host tu_suite_host;
+char *tu_vzctl;
+
+void tu_vzctl_setup(void)
+{
+	tu_host_make(&tu_suite_host);
+	tu_vzctl = tu_build_path("bin/vzctl");
+}
+
+void tu_vzctl_teardown(void)
+{
+	tu_host_free(&tu_suite_host);
+	free(tu_vzctl);
+	tu_vzctl = NULL;
+}

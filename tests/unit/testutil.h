@@ -38,6 +38,15 @@ void tu_host_free(struct tu_host *h);
 /* <confdir>/<ctid>.conf */
 char *tu_ct_conf(const struct tu_host *h, const char *ctid);
 
+/* The fixture of the suites that run the built vzctl as a process on a host tree of
+ * their own: TestSuite(name, .init = tu_vzctl_setup, .fini = tu_vzctl_teardown); the
+ * tree is tu_suite_host, the binary tu_vzctl, and TU_VZCTL(args...) runs it. */
+extern struct tu_host tu_suite_host;
+extern char *tu_vzctl;
+void tu_vzctl_setup(void);
+void tu_vzctl_teardown(void);
+#define TU_VZCTL(...) tu_run(tu_suite_host.vzconf, (char *const[]){ tu_vzctl, __VA_ARGS__, NULL })
+
 /* <h->dir>/<printf of fmt>, malloc'd. */
 char *tu_host_path(const struct tu_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
