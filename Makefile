@@ -9,6 +9,7 @@
 #   make template   build the busybox OS template into the template cache (TEMPLATE_OUT=FILE)
 #   make bench      build, boot the guest once and run the benchmarks of bench/ (BENCH_ARGS)
 #   make bench-counters  the same for the workload and counters benchmarks alone
+#   make bench-export    the same for the export benchmark alone (BENCH_EXPORT_ARGS)
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -22,8 +23,8 @@ FUZZ_SECONDS ?= 30
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -I. -D_GNU_SOURCE
-LIBS_CORE = -lcgroup -lcap -lm
+CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libnl-3.0)
+LIBS_CORE = -lcgroup -lcap -lm -lnl-3
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
@@ -51,7 +52,7 @@ TOOL_BINS = $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_BIN  = $(BUILD)/tests/unit-tests
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all check unit unit-asan consumers integration demo install deps fuzz clean template bench bench-counters
+.PHONY: all check unit unit-asan consumers integration demo install deps fuzz clean template bench bench-counters bench-export
 CT_PROBE = $(BUILD)/tests/ct-probe
 
 all: $(TOOL_BINS) $(HELPER_BINS) $(CT_PROBE)
@@ -125,7 +126,7 @@ demo: deps
 	BUILD=$(abspath $(BUILD)) bash tests/vm/demo.sh
 
 # The benchmarks' programs; workload runs inside CTs, so it is static (as ct-probe).
-BENCH_BINS = $(addprefix $(BUILD)/bench/,workload table-all table-raw)
+BENCH_BINS = $(addprefix $(BUILD)/bench/,workload table-all table-raw export-read)
 $(BUILD)/bench/workload: bench/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o $@ $<
@@ -135,18 +136,27 @@ $(BUILD)/bench/table-all: $(BUILD)/obj/bench/table-all.o $(LIBBC) $(LIBCONF)
 $(BUILD)/bench/table-raw: $(BUILD)/obj/bench/table-raw.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
+$(BUILD)/bench/export-read: $(BUILD)/obj/bench/export-read.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 # Every benchmark of bench/ in one guest boot: vzctl exec and start against nsenter and
 # LXC (BENCH_ARGS="EXEC_RUNS START_RUNS WARMUP"), a workload in a CT against the host
-# (BENCH_OVERHEAD_ARGS), the counters table against a minimal reader (BENCH_COUNTERS_ARGS).
-# bench-counters: the last two alone.
+# (BENCH_OVERHEAD_ARGS), the counters table against a minimal reader (BENCH_COUNTERS_ARGS),
+# bcfs's user_beancounters against the same (BENCH_EXPORT_ARGS="REPS READS SIZES").
+# bench-counters: the workload and the table alone; bench-export: the export alone.
 bench: all $(BENCH_BINS)
 	BUILD=$(abspath $(BUILD)) BENCH_OVERHEAD_ARGS="$(BENCH_OVERHEAD_ARGS)" \
-	BENCH_COUNTERS_ARGS="$(BENCH_COUNTERS_ARGS)" bash bench/run.sh $(BENCH_ARGS)
+	BENCH_COUNTERS_ARGS="$(BENCH_COUNTERS_ARGS)" BENCH_EXPORT_ARGS="$(BENCH_EXPORT_ARGS)" \
+	bash bench/run.sh $(BENCH_ARGS)
 
 bench-counters: all $(BENCH_BINS)
 	BUILD=$(abspath $(BUILD)) BENCH_ONLY="overhead counters" \
 	BENCH_OVERHEAD_ARGS="$(BENCH_OVERHEAD_ARGS)" BENCH_COUNTERS_ARGS="$(BENCH_COUNTERS_ARGS)" \
+	bash bench/run.sh
+
+bench-export: all $(BENCH_BINS)
+	BUILD=$(abspath $(BUILD)) BENCH_ONLY="export" BENCH_EXPORT_ARGS="$(BENCH_EXPORT_ARGS)" \
 	bash bench/run.sh
 
 FUZZ_CC = clang

@@ -32,80 +32,20 @@
 set -u
 # shellcheck source=tests/integration/common.bash
 . "$(dirname "$0")/../tests/integration/common.bash"
+# shellcheck source=bench/fake-cts.bash
+. "$(dirname "$0")/fake-cts.bash"
 
 reps=${1:-5}
 calls=${2:-2}
 sizes=${3:-1,100,1000}
 usage() { echo "usage: $0 [REPS [CALLS [SIZES]]] (e.g. 5 2 1,100,1000; each at least 1, sizes rising, at most 5000)" >&2; exit 2; }
-for n in "$reps" "$calls"; do
-	case $n in '' | *[!0-9]*) usage ;; esac
-done
-{ [ "$reps" -ge 1 ] && [ "$calls" -ge 1 ]; } || usage
-read -ra sizes <<<"${sizes//,/ }"
-[ ${#sizes[@]} -ge 1 ] || usage
-prev=0
-for n in "${sizes[@]}"; do
-	case $n in '' | *[!0-9]*) usage ;; esac
-	{ [ "$n" -gt "$prev" ] && [ "$n" -le 5000 ]; } || usage
-	prev=$n
-done
+check_counts "$reps" "$calls" "$sizes"
 need_root
 need_cgroup2
 need_built bench/table-all bench/table-raw
 [ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
 
-base_id=2000
-parent=bench-counters.slice
-cgp=/sys/fs/cgroup/$parent
-it=/vz/bench-counters
-rundir=/run/vz-bench-counters
-[ -d /vz ] || it=/tmp/bench-counters
-ct_host "$it" "$parent"
-sed -i "s|^RUNDIR=.*|RUNDIR=$rundir|" "$VZ_CONF"
-confdir=$it/conf
-out=$it/times
-err=$it/errors.log
-mkdir -p "$out" "$rundir" "$it/bin"
-# The sleeping processes: busybox from a local copy (no 9p read per process).
-{ cp /bin/busybox "$it/bin/busybox" && ln -s busybox "$it/bin/sleep"; } || fail "cannot copy busybox"
-
-pids=()
-made=0
-cleanup() {
-	local i
-	[ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null
-	wait 2>/dev/null
-	for ((i = 1; i <= made; i++)); do
-		rmdir "$cgp/$((base_id + i))" 2>/dev/null
-	done
-	rmdir "$cgp" 2>/dev/null
-	rm -rf "$rundir" "$it"
-}
-trap cleanup EXIT
-
-[ -e "$cgp" ] && fail "$cgp exists already"
-mkdir "$cgp" || fail "cannot create $cgp"
-echo "+memory +pids" >"$cgp/cgroup.subtree_control" || fail "cannot enable memory and pids in $cgp"
-
-# make_cts N: CTs base_id+1 .. base_id+N (those not made yet).
-make_cts() {
-	local id pid
-	while [ $made -lt "$1" ]; do
-		id=$((base_id + made + 1))
-		printf '%s\n' 'PHYSPAGES="0:256M"' 'SWAPPAGES="0:512M"' 'NUMPROC="240:240"' \
-			'KMEMSIZE="14372700:14790164"' 'NUMFILE="9312:9312"' 'NUMTCPSOCK="360:360"' \
-			'CPUUNITS="1000"' >"$confdir/$id.conf"
-		mkdir "$cgp/$id" || return 1
-		made=$((made + 1))
-		echo 240 >"$cgp/$id/pids.max" && echo 268435456 >"$cgp/$id/memory.max" &&
-			echo 536870912 >"$cgp/$id/memory.swap.max" || return 1
-		"$it/bin/sleep" 3600 </dev/null >/dev/null 2>&1 &
-		pid=$!
-		pids+=("$pid")
-		echo "$pid" >"$cgp/$id/cgroup.procs" || return 1
-		echo "$pid" >"$rundir/$id.pid" || return 1
-	done
-}
+fake_cts_begin bench-counters 2000
 
 # one FILE-PREFIX CMD...: runs CMD (CALLS calls), its first line appended to PREFIX-first,
 # the others to PREFIX-later (each line: wall user sys in us); checks every call saw

@@ -4,9 +4,10 @@
 #
 #   BUILD=<build dir> bench/run.sh [EXEC_RUNS [START_RUNS [WARMUP]]]   (100 15 5)
 #
-#   BENCH_ONLY            the benchmarks to run (default "exec-start overhead counters")
+#   BENCH_ONLY            the benchmarks to run (default "exec-start overhead counters export")
 #   BENCH_OVERHEAD_ARGS   RUNS WORK SYSCALLS for overhead.sh (default "21 30000000 40000")
 #   BENCH_COUNTERS_ARGS   REPS CALLS SIZES for counters.sh (default "5 2 1,100,1000")
+#   BENCH_EXPORT_ARGS     REPS READS SIZES for export.sh (default "5 5 1,100,1000")
 #
 # For exec-start, fetches Debian's lxc into bench/cache first (bench/fetch-lxc.sh; never
 # installed); without it the LXC rows are left out.  `make bench` runs this with BUILD
@@ -20,9 +21,9 @@ build=${BUILD:-$src/build}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 [ -x "$build/bin/vzctl" ] || { echo "bench: $build/bin/vzctl is not built (make BUILD=$build all)" >&2; exit 1; }
 
-only=${BENCH_ONLY:-exec-start overhead counters}
+only=${BENCH_ONLY:-exec-start overhead counters export}
 env_opts=(--env "VZ_BENCH_ONLY=$only" --env "VZ_BENCH_OVERHEAD_ARGS=${BENCH_OVERHEAD_ARGS:-}"
-	--env "VZ_BENCH_COUNTERS_ARGS=${BENCH_COUNTERS_ARGS:-}")
+	--env "VZ_BENCH_COUNTERS_ARGS=${BENCH_COUNTERS_ARGS:-}" --env "VZ_BENCH_EXPORT_ARGS=${BENCH_EXPORT_ARGS:-}")
 case " $only " in
 *" exec-start "*)
 	if lxc=$("$here/fetch-lxc.sh"); then

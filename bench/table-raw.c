@@ -8,8 +8,9 @@
  * from RUNDIR/<id>.pid, its /proc/<pid>/stat and /proc/<pid>/cgroup; the cgroup files
  * of CGDIR/<id> (pids.*, memory.* and memory.swap.* counters and limits, memory.stat,
  * cgroup.procs); /proc/<pid>/status and the entries of /proc/<pid>/fd of each of the
- * cgroup's processes; the init's /proc/<pid>/net/{tcp,tcp6,udp,udp6,unix,raw,raw6,packet}
- * and the entries of /proc/<pid>/root/dev/pts.  Then /proc/locks once.
+ * cgroup's processes; the init's /proc/<pid>/net/packet and the entries of
+ * /proc/<pid>/root/dev/pts; in the init's netns what core/netcount.c
+ * reads (net_reads below).  Then /proc/locks once.
  *
  * Each call on a line, as table-all prints it:
  *   wall_us W user_us U sys_us S cts N running R
@@ -17,14 +18,28 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <netinet/in.h>
+#include <linux/inet_diag.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter_arp/arp_tables.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 static char buf[1 << 16];
 
@@ -33,7 +48,6 @@ static const char *const cg_files[] = {
 	"memory.events",       "memory.peak",       "memory.max",      "memory.high",
 	"memory.swap.current", "memory.swap.events", "memory.swap.max", "memory.stat",
 };
-static const char *const net_files[] = { "tcp", "tcp6", "udp", "udp6", "unix", "raw", "raw6", "packet" };
 
 static int64_t now_us(void)
 {
@@ -82,6 +96,95 @@ static size_t entries(const char *path)
 	return n;
 }
 
+/* One netlink dump: the request sent, the replies read up to NLMSG_DONE or an error. */
+static void nl_dump(int fd, uint16_t type, const void *req, size_t len, uint64_t *sink)
+{
+	struct {
+		struct nlmsghdr h;
+		char body[64];
+	} m = { .h = { .nlmsg_len = (uint32_t)NLMSG_LENGTH(len), .nlmsg_type = type,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP } };
+	static char rx[32768] __attribute__((aligned(4)));
+	bool done = false;
+	ssize_t n;
+
+	memcpy(m.body, req, len);
+	if (send(fd, &m, m.h.nlmsg_len, 0) < 0)
+		return;
+	while (!done && (n = recv(fd, rx, sizeof(rx), 0)) > 0)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			*sink += h->nlmsg_len;
+			done |= h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR;
+		}
+}
+
+/* What core/netcount.c reads for a CT: inside the init's netns, once, a sock_diag socket,
+ * the lists of legacy tables (and a UDP socket per family to ask them), an nfnetlink
+ * socket while nf_tables is loaded; back out, 7 sock_diag dumps with meminfo (TCP, UDP,
+ * raw for IPv4 and IPv6; unix), each listed table's info, an nftables rule dump. */
+static void net_reads(long init, uint64_t *sink)
+{
+	static const int inet[][2] = { { AF_INET, IPPROTO_TCP },  { AF_INET6, IPPROTO_TCP },
+				       { AF_INET, IPPROTO_UDP },  { AF_INET6, IPPROTO_UDP },
+				       { AF_INET, IPPROTO_RAW },  { AF_INET6, IPPROTO_RAW } };
+	static const char *const lists[] = { "ip_tables_names", "ip6_tables_names", "arp_tables_names" };
+	static const int level[] = { IPPROTO_IP, IPPROTO_IPV6, IPPROTO_IP };
+	static const int opt[] = { IPT_SO_GET_INFO, IP6T_SO_GET_INFO, ARPT_SO_GET_INFO };
+	char path[64], names[3][256] = { "", "", "" };
+	int self, target, diag, nft = -1, xt[3] = { -1, -1, -1 };
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", init);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0)
+		exit(1);
+	diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	for (int f = 0; f < 3; f++) {
+		snprintf(path, sizeof(path), "/proc/thread-self/net/%s", lists[f]);
+		if (slurp_at(AT_FDCWD, path) > 0 && strlen(buf) < sizeof(names[f])) {
+			strcpy(names[f], buf);
+			xt[f] = socket(f == 1 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		}
+	}
+	if (access("/sys/module/nf_tables", F_OK) == 0)
+		nft = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (setns(self, CLONE_NEWNET) < 0)
+		exit(1);
+	close(self);
+	close(target);
+	for (size_t i = 0; i < sizeof(inet) / sizeof(inet[0]); i++) {
+		struct inet_diag_req_raw r = { .sdiag_family = (uint8_t)inet[i][0],
+					       .sdiag_protocol = (uint8_t)inet[i][1],
+					       .idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
+					       .sdiag_raw_protocol = inet[i][1] == IPPROTO_RAW ? IPPROTO_RAW : 0,
+					       .idiag_states = ~0U };
+
+		nl_dump(diag, SOCK_DIAG_BY_FAMILY, &r, sizeof(r), sink);
+	}
+	struct unix_diag_req u = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
+				   .udiag_show = UDIAG_SHOW_MEMINFO };
+	nl_dump(diag, SOCK_DIAG_BY_FAMILY, &u, sizeof(u), sink);
+	close(diag);
+	for (int f = 0; f < 3; f++) {
+		for (char *t = strtok(names[f], "\n"); t && xt[f] >= 0; t = strtok(NULL, "\n")) {
+			struct ip6t_getinfo gi = { 0 }; /* the largest of the three answers */
+			socklen_t len = f == 0 ? sizeof(struct ipt_getinfo) :
+					f == 1 ? sizeof(struct ip6t_getinfo) : sizeof(struct arpt_getinfo);
+
+			snprintf(gi.name, sizeof(gi.name), "%s", t);
+			*sink += getsockopt(xt[f], level[f], opt[f], &gi, &len) == 0;
+		}
+		if (xt[f] >= 0)
+			close(xt[f]);
+	}
+	if (nft >= 0) {
+		struct nfgenmsg g = { .nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0 };
+
+		nl_dump(nft, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE, &g, sizeof(g), sink);
+		close(nft);
+	}
+}
+
 /* One CT; true when its init and cgroup were found. */
 static bool one_ct(const char *rundir, int cgdir, const char *id, uint64_t *sink)
 {
@@ -120,12 +223,11 @@ static bool one_ct(const char *rundir, int cgdir, const char *id, uint64_t *sink
 		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pids[i]);
 		*sink += entries(path);
 	}
-	for (size_t i = 0; i < sizeof(net_files) / sizeof(net_files[0]); i++) {
-		snprintf(path, sizeof(path), "/proc/%ld/net/%s", init, net_files[i]);
-		*sink += (uint64_t)slurp_at(AT_FDCWD, path);
-	}
+	snprintf(path, sizeof(path), "/proc/%ld/net/packet", init);
+	*sink += (uint64_t)slurp_at(AT_FDCWD, path);
 	snprintf(path, sizeof(path), "/proc/%ld/root/dev/pts", init);
 	*sink += entries(path);
+	net_reads(init, sink);
 	return true;
 }
 

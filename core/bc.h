@@ -110,6 +110,7 @@ struct vz_host {
 	char *ve_private;    /* VE_PRIVATE, default /vz/private/$VEID */
 	char *cgroup_parent; /* CT_CGROUP_PARENT, default vz.slice: CTs live at
 			      * <cgroup2 mount>/<parent>/<ctid> */
+	struct bc_limits_cache *limits; /* the counters' parsed CT configs (core/counters.c) */
 };
 
 /* Loads vz.conf.  A missing file is VZ_E_NO_VZCONF. */
@@ -287,8 +288,107 @@ struct bc_table {
  * for this run of the CT, so it never goes backwards), the config's barrier and limit
  * with no usage for a stopped one.  VZ_E_NO_CTCONF when it has no config. */
 int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *ret, vz_err *err);
+/* What the tables keep of each CT's config between calls, for a reader that stays (the
+ * export): made by vz_host_load, freed by vz_host_free; NULL keeps nothing. */
+struct bc_limits_cache *bc_limits_cache_new(void);
+void bc_limits_cache_free(struct bc_limits_cache *c);
 /* The tables of every CT with a config, by id; *ret is malloc'd. */
 int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *n, vz_err *err);
+
+/* ---------------------------------------------------------- network usage */
+
+/* What a CT's network namespace holds (core/netcount.c), in OpenVZ's terms: socket
+ * buffers in bytes (truesize, as the kernel charges them) and netfilter entries.
+ * A *_known flag is false when its source could not be read; its values are then 0
+ * and mean nothing. */
+struct bc_net_usage {
+	uint64_t tcpsnd;    /* TCP: skbs on write and retransmit queues (wmem_queued) */
+	uint64_t tcprcv;    /* TCP: receive and out-of-order queues (rmem_alloc) */
+	uint64_t othersock; /* UNIX, UDP and raw sockets' send side (wmem_alloc) */
+	uint64_t dgramrcv;  /* UDP and raw receive queues (rmem_alloc) */
+	uint64_t iptent;    /* legacy xtables entries plus nftables rules */
+	uint64_t tcpsocks;  /* TCP sockets, time-wait and request ones left out */
+	uint64_t othersocks; /* UNIX, UDP and raw sockets */
+	bool tcp_known, other_known, iptent_known;
+};
+/* Reads them for the netns of init (a host pid).  Only the calling thread enters that
+ * netns, once, to make its sockets, and always comes back (the process aborts if the
+ * kernel refuses the way back).  Nothing is created in the netns: legacy tables are
+ * asked for only when it has them, nftables only when its module is loaded.  An
+ * error (the netns is gone: -ENOENT/-ESRCH) fills err; a source that fails alone
+ * leaves its flag false. */
+int bc_net_usage(pid_t init, struct bc_net_usage *ret, vz_err *err);
+/* The rows of t that u gives, known (numtcpsock, numothersock, the four buffers,
+ * numiptent).  packet_socks: the namespace's packet sockets, which sock_diag shows only
+ * through a module that asking would load (/proc/<pid>/net/packet lists them). */
+void bc_table_set_net(struct bc_table *t, const struct bc_net_usage *u, uint64_t packet_socks);
+
+/* The parsers behind it, pure.  One sock_diag reply (SOCK_DIAG_BY_FAMILY, an
+ * inet_diag_msg or unix_diag_msg with its meminfo attribute) added to u by the kind of
+ * dump it came from; a socket without meminfo (time-wait, request) holds nothing, and
+ * is not counted among the TCP sockets either: the kernel has replaced the socket by a
+ * small record of the connection (OpenVZ charged numtcpsock for full sockets alone).
+ * -EBADMSG for a malformed message. */
+struct nlmsghdr;
+enum bc_net_sock { BC_NET_TCP, BC_NET_DGRAM, BC_NET_UNIX };
+int bc_net_add_sock(const struct nlmsghdr *h, enum bc_net_sock kind, struct bc_net_usage *u);
+/* One reply of an NFT_MSG_GETRULE dump: a rule adds 1 to u->iptent. */
+int bc_net_add_rule(const struct nlmsghdr *h, struct bc_net_usage *u);
+/* The table names of an <x>_tables_names file, one a line, into names (at most max);
+ * their number, or -EBADMSG (a name too long) / -E2BIG (more than max). */
+#define BC_XT_NAME_LEN 32 /* XT_TABLE_MAXNAMELEN */
+int bc_net_table_names(const char *text, char (*names)[BC_XT_NAME_LEN], size_t max);
+
+/* The host's own beancounter, block `0:` of the export (core/hostbc.c): what OpenVZ
+ * charged to UB 0, everything outside CTs.  ctid 0, running, barrier and limit
+ * unlimited, failcnt 0 (nothing limits the host).  held is the system's figure less
+ * the CTs' parent cgroup's, where the kernel gives both (see bc_host_table); a row
+ * without such a pair has no usage (BC_NOT_AVAILABLE).  maxheld is kept in
+ * <RUNDIR>/0.bcstate for the current boot, so it never goes backwards until a reboot.
+ * Fails only when the cgroup backend cannot be used, CT_CGROUP_PARENT is invalid or
+ * out of memory; a parent cgroup that does not exist yet means no CT runs. */
+int bc_table_host(const struct vz_host *host, struct bc_table *ret, vz_err *err);
+
+/* What the host's block is computed from: the kernel's texts, NULL where the kernel
+ * gave none. */
+struct bc_host_src {
+	const char *root_stat;   /* memory.stat of the cgroup2 root: the whole system's */
+	bool parent_exists;      /* false: no CT cgroup exists, all of it is the host's */
+	bool parent_is_root;     /* the CTs sit right under the root: nothing to subtract
+				  * from (memory and numproc are not available then) */
+	const char *parent_stat; /* memory.stat of the CTs' parent (hierarchical) */
+	const char *parent_pids; /* its pids.current */
+	const char *parent_swap; /* its memory.swap.current */
+	const char *loadavg;     /* /proc/loadavg: its 4th field's total is every thread */
+	const char *meminfo;     /* /proc/meminfo: SwapTotal - SwapFree is the swap in use */
+	const struct bc_net_usage *net; /* pid 1's network namespace (every CT has its
+					 * own), NULL when it could not be read */
+	const char *packet;      /* /proc/1/net/packet: the packet sockets there */
+	long ptys;               /* entries of the host's devpts (every CT has its own), or -1 */
+};
+/* The host's table from those texts (maxheld = held).  held, per row:
+ *   numproc       threads of the system (loadavg) - the parent's pids.current
+ *   physpages     anon + file + kernel + sock of memory.stat, root - parent, in pages
+ *   swappages     swap in use (meminfo) - the parent's memory.swap.current
+ *   oomguarpages  physpages + swappages
+ *   kmemsize      kernel (bytes), dcachesize slab_reclaimable (bytes), shmpages shmem
+ *                 (pages), each root - parent
+ *   numtcpsock, numothersock, the four socket buffers, numiptent: as a CT's
+ *                 (bc_table_set_net), from pid 1's network namespace; numpty ptys
+ * A difference below 0 (two reads a moment apart) is 0.  Pure. */
+void bc_host_table(const struct bc_host_src *s, struct bc_table *ret);
+
+/* The kept maxheld (core/counters.c): a state file whose first line, the tag, names
+ * what its values belong to (a CT's run: "run <init pid> <start time>"; the host's
+ * boot: "boot <boot_id>"), then "<row id> <maxheld>" lines.  Values of another tag are
+ * another run's and count for nothing.  bc_maxheld_merge raises each known row's
+ * maxheld in t to the one kept in state (NULL when none) and returns 1 with *ret the
+ * text to keep (malloc'd) when it differs from state, 0 when state holds it already,
+ * -ENOMEM.  Pure. */
+int bc_maxheld_merge(const char *state, const char *tag, struct bc_table *t, char **ret);
+/* The same on <dir>/<name> (dir made when missing), under its flock, written in place
+ * only when a value rose.  A failure to keep loses nothing already shown. */
+void bc_maxheld_keep(const char *dir, const char *name, const char *tag, struct bc_table *t);
 
 /* --------------------------------------------------------------- locking */
 
@@ -353,6 +453,52 @@ int bc_parse_kernel_u64(const char *text, uint64_t *ret);
 /* Whether the CT runs: its cgroup exists and holds a process.  Reads only. */
 bool ct_is_running(const struct vz_host *host, const char *ctid);
 
+/* ------------------------------------------------------- load average */
+
+/* A stock kernel keeps no load average per cgroup: the CT's monitor samples it every
+ * CT_LA_PERIOD s (core/loadavg.c) with the kernel's arithmetic (kernel/sched/loadavg.c)
+ * and publishes it in <RUNDIR>/<ctid>.loadavg for this run of the CT. */
+#define CT_LA_PERIOD 5 /* seconds, the kernel's LOAD_FREQ */
+#define CT_LA_FSHIFT 11
+#define CT_LA_FIXED_1 (1UL << CT_LA_FSHIFT)
+
+/* The CT's 1, 5 and 15 minute averages as /proc/loadavg would print them (hundredths).
+ * -ENOENT, with no message, when there is no current sample: the CT does not run, it
+ * was restored by CRIU (no monitor), or it started less than CT_LA_PERIOD s ago. */
+int ct_loadavg(const struct vz_host *host, const char *ctid, double la[3], vz_err *err);
+
+/* The kernel's calc_load() for the three averages (avenrun, fixed point): periods
+ * periods of nr_active tasks (calc_load_n() when more than one).  Pure. */
+void ct_la_update(unsigned long avenrun[3], unsigned long nr_active, unsigned int periods);
+/* A fixed-point average as /proc/loadavg prints it: rounded to hundredths.  Pure. */
+double ct_la_value(unsigned long fixed);
+/* The file's text, and reading it back: la as ct_loadavg gives it, -ENOENT when it is
+ * about another run (init pid and start time) or older than a few periods at now
+ * (CLOCK_BOOTTIME seconds), -EBADMSG when it is no such file.  Pure. */
+int ct_la_format(char *buf, size_t size, pid_t init, uint64_t start, uint64_t at,
+		 const unsigned long avenrun[3]);
+int ct_la_parse(const char *text, pid_t init, uint64_t start, uint64_t now, double la[3]);
+/* The threads the kernel's load average counts (state R or D) in the cgroup rel below
+ * dirfd and in every cgroup under it, from their cgroup.threads. */
+int ct_la_count(int dirfd, const char *rel, unsigned long *ret);
+
+/* The monitor's side. */
+struct ct_la_sampler {
+	char *path;               /* <RUNDIR>/<ctid>.loadavg */
+	char *cgroup;             /* the CT's cgroup, relative to the cgroup2 mount */
+	pid_t init;
+	uint64_t init_start;      /* with init: which run of the CT the file is about */
+	unsigned long avenrun[3]; /* fixed point */
+};
+/* Opens nothing: each tick opens what it reads and closes it. */
+int ct_la_sampler_init(struct ct_la_sampler *s, const char *rundir, const char *ctid,
+		       const char *cgroup, pid_t init);
+/* Counts the CT's active threads (cgroup relative to cgroot, the cgroup2 mount), folds
+ * them in for periods periods and publishes the result. */
+int ct_la_sampler_tick(struct ct_la_sampler *s, int cgroot, unsigned int periods);
+/* Removes the file and frees s. */
+void ct_la_sampler_end(struct ct_la_sampler *s);
+
 /* ------------------------------------------------------------- CT runtime */
 
 /* Where a CT's files are, from vz.conf layered under its CTID.conf (VE_ROOT,
@@ -395,6 +541,16 @@ bool ct_is_mounted(const struct vz_host *host, const char *ctid);
 /* The pid (in the host's pid namespace) of the CT's init, from the run state;
  * -ESRCH with VZ_E_NOT_RUNNING when the CT does not run. */
 int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err);
+/* The same, with what tells this run of the CT from a later one whose init got the
+ * same pid: the init's start time (clock ticks after boot, /proc/<pid>/stat field 22). */
+struct ct_run {
+	pid_t init;
+	uint64_t start;
+};
+int ct_init_run(const struct vz_host *host, const char *ctid, struct ct_run *ret, vz_err *err);
+/* From the text of /proc/<pid>/stat: the state letter (field 3) and the start time
+ * (field 22, clock ticks since boot); either may be NULL.  Pure (core/loadavg.c). */
+int proc_stat_parse(const char *text, char *state, uint64_t *start);
 
 /* Starting and stopping (core/runtime.c).  The caller holds the CT's lock. */
 struct ct_run_opts {
@@ -429,6 +585,34 @@ int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_op
 int ct_userns_map(pid_t pid, unsigned long uid, unsigned long gid);
 int ct_userns_idmapped_tree(pid_t pid, const char *root, int *ret);
 int ct_userns_become_root(void);
+/* The host uid and gid of the CT's root from LOCAL_UID/LOCAL_GID, one given alone
+ * standing for both; 0 and 0 without a user namespace. */
+void ct_res_userns_ids(const struct ct_res *res, unsigned long *uid, unsigned long *gid);
+
+/* The counters view of a CT (core/ctview.c).  bcfs serves <dir>/ct/<id>/ as the tree
+ * that CT sees; it is bound read-only, nosuid, nodev, noexec onto the same path <dir>
+ * inside the CT, so that <dir>/proc/user_beancounters names the CT's own block there as
+ * it names every CT's on the host.  dir is BCFS_DIR of vz.conf, else
+ * CT_VIEW_DIR_DEFAULT. */
+#define CT_VIEW_DIR_DEFAULT "/var/lib/bcfs"
+const char *ct_view_dir(const struct vz_host *host);
+/* A detached read-only copy (open_tree) of <dir>/ct/<ctid> into *ret (close-on-exec).
+ * -ENOENT when no FUSE file system serves it there (bcfs does not run), -ENOTCONN when
+ * its daemon died. */
+int ct_view_open(const char *dir, const char *ctid, int *ret);
+/* The directory path (absolute, as the CT names it) below root, a directory fd of the
+ * CT's root, as an O_PATH fd in *ret: each component resolved inside root (openat2
+ * RESOLVE_IN_ROOT: a symlink leads somewhere inside the CT, never out of it), the
+ * missing ones made 0755.  -errno. */
+int ct_view_target(int root, const char *path, int *ret);
+/* Moves tree onto that directory.  The caller is in the CT's mount namespace (and user
+ * namespace).  -errno. */
+int ct_view_place(int root, const char *path, int tree);
+/* Binds a fresh view into the running CT, in place of the views of a bcfs that died
+ * (detached first): a child joins the CT's user namespace (as its root) when it has
+ * one, then its mount namespace.  VZ_E_NOT_RUNNING when the CT does not run,
+ * VZ_E_MOUNT when bcfs does not serve or the CT has no directory to mount on. */
+int ct_view_attach(const struct vz_host *host, const char *ctid, vz_err *err);
 
 /* The action script <confdir>/<ctid>.<event> ("start", "stop"), run inside the running
  * CT by its /bin/sh -c with VEID and VE_CONFFILE set, stdin /dev/null; each line it

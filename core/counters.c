@@ -19,10 +19,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/bc.h"
@@ -66,9 +68,20 @@ static uint64_t stat_key(const char *text, const char *key)
 	return 0;
 }
 
-/* What the CT's tasks hold, from /proc/<pid>/status and /proc/<pid>/fd. */
+/* Queued signals by uid: SigQ of /proc/<pid>/status. */
+struct sigq {
+	unsigned long uid;
+	uint64_t queued;
+};
+
+/* What the CT's tasks hold, from /proc/<pid>/status and /proc/<pid>/fd.  userns: the
+ * inode of the CT's own user namespace, 0 when it runs in the host's. */
 struct task_sums {
 	uint64_t locked_kb, privvm_kb, files;
+	ino_t userns;
+	struct sigq *sigq;
+	size_t nsigq;
+	bool sigq_lost;
 };
 
 static uint64_t status_kb(const char *text, const char *key)
@@ -76,6 +89,43 @@ static uint64_t status_kb(const char *text, const char *key)
 	const char *p = strstr(text, key);
 
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* The kernel counts queued siginfos per (user namespace, uid), charged to the
+ * receiving task's real uid, and shows the count of a task's own pair as SigQ (Linux
+ * 5.14 and later).  In a CT with a user namespace of its own those pairs belong to the
+ * CT alone, so the sum over the uids of its tasks in that namespace is its count; a
+ * namespace nested inside the CT charges its owner's uid as well, so tasks of nested
+ * namespaces are left out.  Without a user namespace the pairs are the host's. */
+static void add_sigq(pid_t pid, const char *status, struct task_sums *s)
+{
+	char path[64];
+	struct stat st;
+	const char *q = strstr(status, "\nSigQ:"), *u = strstr(status, "\nUid:");
+	unsigned long uid;
+	uint64_t queued;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (stat(path, &st) < 0 || st.st_ino != s->userns)
+		return;
+	if (!q || !u || sscanf(q, "\nSigQ: %" SCNu64, &queued) != 1 ||
+	    sscanf(u, "\nUid: %lu", &uid) != 1) {
+		s->sigq_lost = true;
+		return;
+	}
+	for (size_t i = 0; i < s->nsigq; i++)
+		if (s->sigq[i].uid == uid)
+			return;
+	if (s->nsigq % 16 == 0) {
+		struct sigq *nv = realloc(s->sigq, (s->nsigq + 16) * sizeof(*nv));
+
+		if (!nv) {
+			s->sigq_lost = true;
+			return;
+		}
+		s->sigq = nv;
+	}
+	s->sigq[s->nsigq++] = (struct sigq){ uid, queued };
 }
 
 static void add_task(pid_t pid, struct task_sums *s)
@@ -93,6 +143,8 @@ static void add_task(pid_t pid, struct task_sums *s)
 	s->locked_kb += status_kb(text, "\nVmLck:");
 	/* Private writable memory a task has mapped: data and stack. */
 	s->privvm_kb += status_kb(text, "\nVmData:") + status_kb(text, "\nVmStk:");
+	if (s->userns)
+		add_sigq(pid, text, s);
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	d = opendir(path);
 	if (!d)
@@ -200,17 +252,24 @@ static uint64_t count_flocks(const pid_t *pids, size_t n, const struct lock_hold
 /* Lines of /proc/<init>/net/<file> past its header: sockets of the CT's netns. */
 static uint64_t net_lines(pid_t init, const char *file)
 {
-	char path[64], line[512];
+	char path[64], buf[16384];
+	_cleanup_close_ int fd = -1;
 	uint64_t n = 0;
-	FILE *f;
+	ssize_t got;
 
 	snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)init, file);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
+	for (;;) {
+		got = read(fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (ssize_t i = 0; i < got; i++)
+			n += buf[i] == '\n';
+	}
 	return n ? n - 1 : 0;
 }
 
@@ -319,75 +378,90 @@ static void memory_stat(bc_cgroup *cg, struct bc_table *t)
 	set_usage(t, UB_SHMPAGES, pages(stat_key(st, "shmem")), 0);
 }
 
+/* The inode of the user namespace of the CT's init when it is not the host's, else 0. */
+static ino_t own_userns(pid_t init)
+{
+	char path[64];
+	struct stat ct, host;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+	if (stat(path, &ct) < 0 || stat("/proc/self/ns/user", &host) < 0 || ct.st_ino == host.st_ino)
+		return 0;
+	return ct.st_ino;
+}
+
+/* numsiginfo: known only in a CT with its own user namespace (add_sigq). */
+static void set_sigq(struct task_sums *s, struct bc_table *t)
+{
+	uint64_t sum = 0;
+
+	if (s->userns && !s->sigq_lost) {
+		for (size_t i = 0; i < s->nsigq; i++)
+			sum += s->sigq[i].queued;
+		set_usage(t, UB_NUMSIGINFO, sum, 0);
+	}
+	free(s->sigq);
+	s->sigq = NULL;
+}
+
+/* Socket buffers and netfilter entries of the CT's netns (core/netcount.c); a source
+ * that cannot be read (the netns went away) leaves its rows unknown. */
+void bc_table_set_net(struct bc_table *t, const struct bc_net_usage *u, uint64_t packet_socks)
+{
+	if (u->tcp_known) {
+		set_usage(t, UB_NUMTCPSOCK, u->tcpsocks, 0);
+		set_usage(t, UB_TCPSNDBUF, u->tcpsnd, 0);
+		set_usage(t, UB_TCPRCVBUF, u->tcprcv, 0);
+	}
+	if (u->other_known) {
+		set_usage(t, UB_NUMOTHERSOCK, u->othersocks + packet_socks, 0);
+		set_usage(t, UB_OTHERSOCKBUF, u->othersock, 0);
+		set_usage(t, UB_DGRAMRCVBUF, u->dgramrcv, 0);
+	}
+	if (u->iptent_known)
+		set_usage(t, UB_NUMIPTENT, u->iptent, 0);
+}
+
+static void net_usage(pid_t init, struct bc_table *t)
+{
+	struct bc_net_usage u;
+
+	if (bc_net_usage(init, &u, NULL) == 0)
+		bc_table_set_net(t, &u, net_lines(init, "packet"));
+}
+
 static void tasks(bc_cgroup *cg, pid_t init, const struct lock_holders *locks,
 		  struct bc_table *t)
 {
-	struct task_sums s = { 0 };
+	struct task_sums s = { .userns = own_userns(init) };
 	pid_t *pids;
 	size_t n = cg_pids(cg, &pids);
 
 	for (size_t i = 0; i < n; i++)
 		add_task(pids[i], &s);
+	set_sigq(&s, t);
 	set_usage(t, UB_LOCKEDPAGES, s.locked_kb / 4, 0);
 	set_usage(t, UB_PRIVVMPAGES, s.privvm_kb / 4, 0);
 	set_usage(t, UB_VMGUARPAGES, s.privvm_kb / 4, 0);
 	set_usage(t, UB_NUMFILE, s.files, 0);
 	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n, locks), 0);
 	free(pids);
-	set_usage(t, UB_NUMTCPSOCK, net_lines(init, "tcp") + net_lines(init, "tcp6"), 0);
-	set_usage(t, UB_NUMOTHERSOCK, net_lines(init, "udp") + net_lines(init, "udp6") +
-		  net_lines(init, "unix") + net_lines(init, "raw") + net_lines(init, "raw6") +
-		  net_lines(init, "packet"), 0);
 	set_usage(t, UB_NUMPTY, count_ptys(init), 0);
+	net_usage(init, t);
 }
 
 /* ------------------------------------------------------ the kept maxheld */
 
-static char *state_path(const struct vz_host *host, const char *ctid)
+int bc_maxheld_merge(const char *state, const char *tag, struct bc_table *t, char **ret)
 {
-	char *p;
-
-	return asprintf(&p, "%s/%s.bcstate", host->rundir, ctid) < 0 ? NULL : p;
-}
-
-/* The init's start time (field 22 of /proc/<pid>/stat): a pid reused by another CT
- * run has another. */
-static uint64_t start_time(pid_t pid)
-{
-	char path[64], buf[1024];
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (int field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
-/* Raises each row's maxheld to the largest value any read saw in this run of the CT,
- * and stores the result.  A failure to keep it loses nothing already shown. */
-static void keep_maxheld(const struct vz_host *host, const char *ctid, pid_t init, struct bc_table *t)
-{
-	_cleanup_free_ char *path = state_path(host, ctid), *text = NULL;
-	_cleanup_close_ int fd = -1;
-	char run[64], buf[64 * UB_KERNEL_COUNT + 64];
 	bool kept[UB_KERNEL_COUNT] = { false }, rose = false;
-	size_t len;
+	size_t taglen = strlen(tag), len = 0;
+	char *buf = NULL;
+	FILE *f;
 
-	if (!path)
-		return;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0)
-		return;
-	snprintf(run, sizeof(run), "run %d %" PRIu64 "\n", (int)init, start_time(init));
-	if (vz_read_fd(fd, &text, NULL) == 0 && strncmp(text, run, strlen(run)) == 0) {
-		for (const char *l = text + strlen(run); *l;) {
+	*ret = NULL;
+	if (state && strncmp(state, tag, taglen) == 0) {
+		for (const char *l = state + taglen; l && *l;) {
 			unsigned id;
 			uint64_t v;
 
@@ -399,28 +473,68 @@ static void keep_maxheld(const struct vz_host *host, const char *ctid, pid_t ini
 					t->row[id].maxheld = v;
 			}
 			l = strchr(l, '\n');
-			if (!l)
-				break;
-			l++;
+			if (l)
+				l++;
 		}
 	}
 	for (int id = 0; id < UB_KERNEL_COUNT; id++)
 		rose |= t->row[id].usage_known && !kept[id];
-	if (!rose) /* the file holds these values already */
-		return;
-	len = (size_t)snprintf(buf, sizeof(buf), "%s", run);
+	if (!rose) /* the state holds these values already */
+		return 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	fputs(tag, f);
 	for (int id = 0; id < UB_KERNEL_COUNT; id++)
-		if (t->row[id].usage_known && len < sizeof(buf))
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%d %" PRIu64 "\n", id,
-						t->row[id].maxheld);
-	/* In place under the lock: readers of this file take the same lock. */
-	if (len < sizeof(buf) && ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, buf, len, 0);
+		if (t->row[id].usage_known)
+			fprintf(f, "%d %" PRIu64 "\n", id, t->row[id].maxheld);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 1;
 }
 
-/* ----------------------------------------------------------------- API */
+void bc_maxheld_keep(const char *dir, const char *name, const char *tag, struct bc_table *t)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL, *next = NULL;
+	_cleanup_close_ int fd = -1;
 
-static int running_table(const struct vz_host *host, const char *ctid, pid_t init,
+	if (asprintf(&path, "%s/%s", dir, name) < 0) {
+		path = NULL;
+		return;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* RUNDIR comes with the first CT start; the host's block may be read before. */
+	if (fd < 0 && errno == ENOENT && vz_mkdir_p(dir, 0755) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		return;
+	if (vz_read_fd(fd, &text, NULL) < 0)
+		text = NULL;
+	if (bc_maxheld_merge(text, tag, t, &next) <= 0)
+		return;
+	/* In place under the lock: readers of this file take the same lock. */
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, next, strlen(next), 0);
+}
+
+/* Raises each row's maxheld to the largest value any read saw in this run of the CT,
+ * and stores the result. */
+static void keep_maxheld(const struct vz_host *host, const char *ctid, const struct ct_run *run,
+			 struct bc_table *t)
+{
+	char name[64], tag[64];
+
+	snprintf(name, sizeof(name), "%s.bcstate", ctid);
+	snprintf(tag, sizeof(tag), "run %d %" PRIu64 "\n", (int)run->init, run->start);
+	bc_maxheld_keep(host->rundir, name, tag, t);
+}
+
+/* ------------------------------------------------------------- running */
+
+static int running_table(const struct vz_host *host, const char *ctid, const struct ct_run *run,
 			 const struct lock_holders *locks, struct bc_table *t, vz_err *err)
 {
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
@@ -430,8 +544,8 @@ static int running_table(const struct vz_host *host, const char *ctid, pid_t ini
 		return r;
 	memory_and_pids(cg, t);
 	memory_stat(cg, t);
-	tasks(cg, init, locks, t);
-	keep_maxheld(host, ctid, init, t);
+	tasks(cg, run->init, locks, t);
+	keep_maxheld(host, ctid, run, t);
 	/* What no source above gives is said to be so, never shown as a zero. */
 	for (int id = 0; id < UB_KERNEL_COUNT; id++)
 		if (ubc_by_id(id) && !t->row[id].usage_known)
@@ -439,19 +553,142 @@ static int running_table(const struct vz_host *host, const char *ctid, pid_t ini
 	return 0;
 }
 
-/* One CT's table; locks NULL: /proc/locks is read for it alone. */
-static int table_get(const struct vz_host *host, const char *ctid,
-		     const struct lock_holders *locks, struct bc_table *ret, vz_err *err)
+/* ------------------------------------------------- the configs' limits */
+
+/* A reader that stays reads every CT's config at every table.  What it gives (each
+ * row's class, barrier and limit) is kept per CT and used again while the file is the
+ * same: configs are replaced whole (a new inode) or at least get a new mtime, ctime or
+ * size, which one stat(2) tells.  The identity is taken before the file is read, so a
+ * change in between is read again next time. */
+struct limits_entry {
+	unsigned long ctid;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	struct bc_row row[UB_KERNEL_COUNT]; /* cls, barrier and limit */
+};
+
+struct bc_limits_cache {
+	pthread_mutex_t lock; /* the export's worker threads share one host */
+	struct limits_entry *v; /* by ctid */
+	size_t n, cap;
+};
+
+struct bc_limits_cache *bc_limits_cache_new(void)
+{
+	struct bc_limits_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void bc_limits_cache_free(struct bc_limits_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c->v);
+	free(c);
+}
+
+static bool same_file(const struct limits_entry *e, const struct stat *st)
+{
+	return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+	       e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       e->ctime.tv_sec == st->st_ctim.tv_sec && e->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* The slot of ctid in the sorted cache: its entry, or where it goes. */
+static size_t limits_slot(const struct bc_limits_cache *c, unsigned long ctid)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->v[mid].ctid < ctid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool limits_cached(struct bc_limits_cache *c, const struct stat *st, struct bc_table *t)
+{
+	bool hit = false;
+	size_t i;
+
+	if (!c)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	i = limits_slot(c, t->ctid);
+	if (i < c->n && c->v[i].ctid == t->ctid && same_file(&c->v[i], st)) {
+		memcpy(t->row, c->v[i].row, sizeof(t->row));
+		hit = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static bool limits_room(struct bc_limits_cache *c)
+{
+	size_t cap = c->cap ? 2 * c->cap : 64;
+	struct limits_entry *nv;
+
+	if (c->n < c->cap)
+		return true;
+	nv = reallocarray(c->v, cap, sizeof(*nv));
+	if (!nv)
+		return false; /* kept nothing: the next table reads the file again */
+	c->v = nv;
+	c->cap = cap;
+	return true;
+}
+
+static void limits_keep(struct bc_limits_cache *c, const struct stat *st, const struct bc_table *t)
+{
+	struct limits_entry e = { t->ctid, st->st_dev, st->st_ino, st->st_size, st->st_mtim,
+				  st->st_ctim, { { 0 } } };
+	size_t i;
+
+	if (!c)
+		return;
+	memcpy(e.row, t->row, sizeof(e.row));
+	pthread_mutex_lock(&c->lock);
+	i = limits_slot(c, t->ctid);
+	if (i < c->n && c->v[i].ctid == t->ctid) {
+		c->v[i] = e;
+	} else if (limits_room(c)) {
+		memmove(&c->v[i + 1], &c->v[i], (c->n - i) * sizeof(e));
+		c->v[i] = e;
+		c->n++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* t's class, barrier and limit of every row, from the CT's config. */
+static int config_limits(const struct vz_host *host, const char *ctid, struct bc_table *t,
+			 vz_err *err)
 {
 	_cleanup_free_ char *path = vz_host_ct_conf_path(host, ctid);
 	_cleanup_conf_ vz_conf *cf = NULL;
-	struct bc_table t = { 0 };
 	struct ct_res res = { 0 };
-	pid_t init;
+	struct stat st;
 	int r;
 
 	if (!path)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return vz_fail(err, VZ_E_NO_CTCONF, ENOENT, "Container %s has no config (%s)",
+				       ctid, path);
+		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to read %s: %s", path, strerror(errno));
+	}
+	if (limits_cached(host->limits, &st, t))
+		return 0;
 	r = vz_conf_load(path, &cf, NULL, err);
 	if (r == -ENOENT)
 		return vz_fail(err, VZ_E_NO_CTCONF, ENOENT, "Container %s has no config (%s)", ctid, path);
@@ -460,16 +697,31 @@ static int table_get(const struct vz_host *host, const char *ctid,
 	r = ct_res_from_conf(host->conf, cf, &res, NULL, err);
 	if (r < 0)
 		return r;
-	t.ctid = strtoul(ctid, NULL, 10);
-	limits_from_conf(&res, &t);
+	limits_from_conf(&res, t);
 	ct_res_free(&res);
-	if (ct_init_pid(host, ctid, &init, NULL) == 0) {
+	limits_keep(host->limits, &st, t);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- API */
+
+/* One CT's table; locks NULL: /proc/locks is read for it alone. */
+static int table_get(const struct vz_host *host, const char *ctid,
+		     const struct lock_holders *locks, struct bc_table *ret, vz_err *err)
+{
+	struct bc_table t = { .ctid = strtoul(ctid, NULL, 10) };
+	struct ct_run run;
+	int r = config_limits(host, ctid, &t, err);
+
+	if (r < 0)
+		return r;
+	if (ct_init_run(host, ctid, &run, NULL) == 0) {
 		struct lock_holders own = { NULL, 0 };
 
 		t.running = true;
 		if (!locks)
 			read_lock_holders(&own);
-		r = running_table(host, ctid, init, locks ? locks : &own, &t, err);
+		r = running_table(host, ctid, &run, locks ? locks : &own, &t, err);
 		free(own.pid);
 		if (r < 0)
 			return r;

@@ -86,13 +86,14 @@ static char *cg_expected(const struct vz_host *host, const char *ctid)
 }
 
 /* Whether pid lives (a zombie does not) and sits in the CT's cgroup, so that a pid
- * the kernel gave to somebody else since is not taken for the CT's init. */
-static bool pid_is_ct_init(const struct vz_host *host, const char *ctid, pid_t pid)
+ * the kernel gave to somebody else since is not taken for the CT's init; *start its
+ * start time. */
+static bool pid_is_ct_init(const struct vz_host *host, const char *ctid, pid_t pid,
+			   uint64_t *start)
 {
 	_cleanup_free_ char *want = cg_expected(host, ctid), *stat = NULL, *cg = NULL;
 	_cleanup_close_ int sfd = -1, cfd = -1;
-	char path[64];
-	const char *rp;
+	char path[64], state;
 
 	if (!want || pid <= 1)
 		return false;
@@ -102,9 +103,7 @@ static bool pid_is_ct_init(const struct vz_host *host, const char *ctid, pid_t p
 	cfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (sfd < 0 || cfd < 0 || vz_read_fd(sfd, &stat, NULL) < 0 || vz_read_fd(cfd, &cg, NULL) < 0)
 		return false;
-	/* The state follows the last ')' (the command name may hold anything). */
-	rp = strrchr(stat, ')');
-	if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+	if (proc_stat_parse(stat, &state, start) < 0 || state == 'Z' || state == 'X')
 		return false;
 	/* cgroup v2: one line "0::<path>". */
 	return strncmp(cg, "0::", 3) == 0 && strncmp(cg + 3, want, strlen(want)) == 0 &&
@@ -130,16 +129,28 @@ static int read_pid_file(const char *path, pid_t *ret)
 	return 0;
 }
 
-int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err)
+int ct_init_run(const struct vz_host *host, const char *ctid, struct ct_run *ret, vz_err *err)
 {
 	_cleanup_free_ char *path = pid_file_path(host, ctid);
 	pid_t pid = -1;
+	uint64_t start = 0;
 
 	if (!path)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
-	if (read_pid_file(path, &pid) < 0 || !pid_is_ct_init(host, ctid, pid))
+	if (read_pid_file(path, &pid) < 0 || !pid_is_ct_init(host, ctid, pid, &start))
 		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
-	*ret = pid;
+	*ret = (struct ct_run){ pid, start };
+	return 0;
+}
+
+int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err)
+{
+	struct ct_run run;
+	int r = ct_init_run(host, ctid, &run, err);
+
+	if (r < 0)
+		return r;
+	*ret = run.init;
 	return 0;
 }
 
@@ -246,23 +257,22 @@ struct start_conf {
 	unsigned long uid, gid; /* host ids of the CT's root; 0: no user namespace */
 	unsigned long shm_pages; /* SHMPAGES limit for the CT's IPC namespace; 0: as is */
 	struct bc_plan plan;     /* the cgroup's settings */
+	int view;                /* the CT's counters view (ct_view_open), -1: none */
+	const char *view_dir;    /* where it goes, inside the CT: BCFS_DIR */
 };
 
 /* LOCAL_UID and LOCAL_GID: one given alone stands for both. */
 static void userns_ids(const struct ct_res *res, unsigned long *uid, unsigned long *gid)
 {
-	*uid = res->has_local_uid ? res->local_uid : 0;
-	*gid = res->has_local_gid ? res->local_gid : 0;
-	if (!res->has_local_gid)
-		*gid = *uid;
-	if (!res->has_local_uid)
-		*uid = *gid;
+	ct_res_userns_ids(res, uid, gid);
 }
 
 static void start_conf_free(struct start_conf *c)
 {
 	free(c->root);
 	free(c->hostname);
+	if (c->view >= 0)
+		close(c->view);
 }
 
 static long conf_timeout(const vz_conf *global, const vz_conf *ct)
@@ -314,7 +324,7 @@ static const char *io_device(const struct vz_host *host, const vz_conf *cf, cons
 static int start_conf_get(const struct vz_host *host, const char *ctid, const vz_conf *cf,
 			  struct start_conf *ret, vz_err *err)
 {
-	struct start_conf c = { .numpty = NUMPTY_DEFAULT };
+	struct start_conf c = { .numpty = NUMPTY_DEFAULT, .view = -1 };
 	struct ct_res res = { 0 };
 	char dev[32];
 	int r;
@@ -553,6 +563,23 @@ static void set_ipc_limits(int rep, unsigned long shm_pages)
 	set_sysctl(rep, "proc/sys/kernel/shmmax", (unsigned long long)shm_pages * 4096ULL);
 }
 
+/* The CT's counters view, last: BCFS_DIR may lie below /run.  Its target is resolved
+ * inside the root area, so a symlink the CT planted keeps it inside the CT. */
+static void place_view(int rep, const struct start_conf *c)
+{
+	_cleanup_close_ int root = -1;
+	int r;
+
+	if (c->view < 0)
+		return;
+	root = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r = root < 0 ? -errno : ct_view_place(root, c->view_dir, c->view);
+	if (r < 0)
+		child_fail(rep, VZ_E_MOUNT, -r, "Unable to bind the counters view onto %s in the "
+			   "container: %s; make %s a directory in the container", c->view_dir,
+			   strerror(-r), c->view_dir);
+}
+
 /* Everything is mounted relative to the working directory, the root area's top. */
 static void make_mounts(int rep, const struct start_conf *c, bool userns)
 {
@@ -570,6 +597,7 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 			   strerror(errno));
 	make_dev(rep, c->numpty, userns);
 	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+	place_view(rep, c);
 }
 
 /* --------------------------------------------------- inside: the rest */
@@ -883,14 +911,82 @@ static void monitor_restart(const char *ctid, pid_t dead)
 	vz_host_free(&host);
 }
 
+/* What the monitor needs to sample the CT's load average: where the run state is and
+ * the CT's cgroup below the cgroup2 mount, as vz.conf says (the same file vzctl and a
+ * restart read).  Read before the monitor lets go of its working directory; false when
+ * there is no sampling (the load average then shows as not available). */
+static bool monitor_sampler(const char *ctid, pid_t init, struct ct_la_sampler *ret)
+{
+	_cleanup_free_ char *cg = NULL;
+	struct vz_host host;
+	bool ok;
+
+	if (vz_host_load(&host, NULL, NULL) < 0)
+		return false;
+	cg = cg_expected(&host, ctid);
+	ok = cg && ct_la_sampler_init(ret, host.rundir, ctid, cg + 1, init) == 0;
+	vz_host_free(&host);
+	return ok;
+}
+
+static void add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+/* Waits for init's end and returns its wait status, sampling the CT's load every
+ * CT_LA_PERIOD s meanwhile.  SIGCHLD is blocked and waited for with a timeout, so
+ * that init's end is seen at once, even during a tick, and no fd is held for it.  A
+ * tick that comes late (a busy host) counts the periods it missed. */
+static int monitor_wait_init(pid_t pid, struct ct_la_sampler *la)
+{
+	const long period = CT_LA_PERIOD * 1000L;
+	sigset_t chld, old;
+	struct timespec due;
+	int st = 0;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	add_ms(&due, period);
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		struct timespec left;
+		long late;
+
+		if (r == pid || (r < 0 && errno != EINTR))
+			break;
+		late = elapsed_ms(&due);
+		if (late >= 0) {
+			ct_la_sampler_tick(la, bc_cg_root_fd(), (unsigned)(1 + late / period));
+			add_ms(&due, (1 + late / period) * period);
+			continue;
+		}
+		left = (struct timespec){ -late / 1000, (-late % 1000) * 1000000 };
+		sigtimedwait(&chld, NULL, &left);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return st;
+}
+
 /* The monitor: creates init in the cgroup, hands its pid over, lets go of everything
- * else and waits for init's end, which only init's parent can see. */
+ * else and waits for init's end, which only init's parent can see, sampling the CT's
+ * load average meanwhile.  The sample goes with the init it was about, before a
+ * restart starts another. */
 __attribute__((noreturn))
 static void monitor_main(const struct init_args *a, bc_cgroup *cg, int pid_out, int sync)
 {
 	const uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
 			    (a->sync >= 0 ? CLONE_NEWUSER : 0);
 	pid_t pid = clone_into(bc_cg_dirfd(cg), ns);
+	struct ct_la_sampler la;
+	bool sampling;
 	int st;
 
 	if (pid < 0 && (errno == ENOSYS || errno == EINVAL || errno == E2BIG))
@@ -904,10 +1000,16 @@ static void monitor_main(const struct init_args *a, bc_cgroup *cg, int pid_out, 
 		userns_prepare(a, pid, sync);
 	if (write(pid_out, &pid, sizeof(pid)) != sizeof(pid))
 		_exit(1);
+	sampling = monitor_sampler(a->ctid, pid, &la);
 	monitor_detach(a->ctid);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
+	if (sampling) {
+		st = monitor_wait_init(pid, &la);
+		ct_la_sampler_end(&la);
+	} else {
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(1);
+	}
 	/* reboot(2) in the CT's pid namespace: the kernel kills the namespace and init ends
 	 * as by SIGHUP for a restart, SIGINT for a power-off or halt; a stop ends it with
 	 * SIGKILL (cgroup.kill) or a power-off. */
@@ -1063,10 +1165,11 @@ static int wait_started(const struct vz_host *host, const char *ctid, pid_t init
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		int r = init_started(init);
+		uint64_t start_ticks;
 
 		if (r > 0)
 			return 0;
-		if (r < 0 || !pid_is_ct_init(host, ctid, init))
+		if (r < 0 || !pid_is_ct_init(host, ctid, init, &start_ticks))
 			return vz_fail(err, VZ_E_WAIT_FAILED, ESRCH,
 				       "The container's init exited while starting; see its logs");
 		if (elapsed_ms(&start) >= secs * 1000)
@@ -1083,6 +1186,35 @@ static void note(const struct ct_run_opts *o, const char *msg)
 {
 	if (o && o->note)
 		vz_warnf(o->note, "%s", msg);
+}
+
+/* The CT's counters view when bcfs serves it; a CT starts without one otherwise (bcfs
+ * binds it in when it starts).  Its target is made here in the root area, while
+ * nothing of the CT runs, so that a CT whose tree cannot have it (a file on the path,
+ * a read-only root) starts without a view rather than not at all; init then finds it. */
+static void take_view(const struct vz_host *host, const char *ctid, struct start_conf *c,
+		      const struct ct_run_opts *o)
+{
+	_cleanup_close_ int root = -1, target = -1;
+	const vz_warn *w = o ? o->note : NULL;
+	int r;
+
+	c->view_dir = ct_view_dir(host);
+	r = ct_view_open(c->view_dir, ctid, &c->view);
+	if (r == -ENOTCONN && w)
+		vz_warnf(w, "bcfs on %s does not answer (its daemon died): the container gets its "
+			 "counters view when bcfs starts again", c->view_dir);
+	if (r < 0)
+		return;
+	root = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r = root < 0 ? -errno : ct_view_target(root, c->view_dir, &target);
+	if (r == 0)
+		return;
+	if (w)
+		vz_warnf(w, "The container gets no counters view: %s cannot be a directory in it "
+			 "(%s)", c->view_dir, strerror(-r));
+	close(c->view);
+	c->view = -1;
 }
 
 int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
@@ -1122,6 +1254,7 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 	r = root_area(host, ctid, cf, &c.root, err);
 	if (r < 0)
 		goto fail;
+	take_view(host, ctid, &c, o);
 	r = bc_cg_create(host, ctid, &cg, err);
 	if (r < 0)
 		goto fail;

@@ -2,8 +2,9 @@
  *
  * Serves the counters export (proc-export/export.h "bcfs") on the export directory:
  * BCFS_DIR of vz.conf ($VZ_CONF when set), else /var/lib/bcfs, unless DIR is given.
- * Daemonizes once mounted, unless -f.  -u lazily unmounts a bcfs mount there (what
- * the systemd unit runs after the daemon stopped). */
+ * Daemonizes once mounted, unless -f.  Serving BCFS_DIR, it binds each running CT's
+ * view (DIR/ct/<id>) onto DIR inside that CT afresh.  -u lazily unmounts a bcfs mount
+ * there (what the systemd unit runs after the daemon stopped). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,9 @@ static void usage(FILE *out)
 		"\n"
 		"Serves user_beancounters, bc/resources, bc/<id>/resources, vz/veinfo and\n"
 		"vz/vswap, computed from the live counters at each open, under DIR/proc, and\n"
-		"each CT's own view under DIR/ct/<id>.  DIR is BCFS_DIR of vz.conf, else\n"
-		"%s.\n"
+		"each CT's own view under DIR/ct/<id>, which a running CT sees at DIR (bcfs\n"
+		"binds it into the CTs that run when it starts, vzctl start into each CT it\n"
+		"starts).  DIR is BCFS_DIR of vz.conf, else %s.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --foreground   stay in the foreground (default: daemonize once mounted)\n"

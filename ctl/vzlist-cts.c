@@ -96,6 +96,8 @@ static int ct_info_load(const struct vz_host *host, const struct bc_table *t, st
 	ct.status = status_of(&st);
 	if (st.running && ct_init_pid(host, id, &init, NULL) == 0)
 		ct.has_uptime = init_uptime(init, &ct.uptime);
+	if (st.running)
+		ct.has_laverage = ct_loadavg(host, id, ct.laverage, NULL) == 0;
 	*ret_exist = st.exist || st.running;
 	*ret = ct;
 	return 0;

@@ -3,8 +3,8 @@
  *
  * Every field reads one value per CT (struct value); the three outputs are written
  * from that value alone, so a column, its JSON key and its sort order cannot disagree.
- * A value nothing can give (usage of a stopped CT, the load average) is V_NONE: "-" in
- * a column, null in JSON, never a 0. */
+ * A value nothing can give (usage of a stopped CT, the load average before the CT's
+ * monitor has sampled it) is V_NONE: "-" in a column, null in JSON, never a 0. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -23,11 +23,13 @@ struct value {
 		V_BOOL,   /* yes/no, true/false */
 		V_DOUBLE,
 		V_UPTIME, /* seconds, printed as OpenVZ's 000d00h:00m:00s */
+		V_LOAD,   /* three load averages, a/b/c */
 	} type;
 	uint64_t u;
 	const char *s;
 	bool b;
 	double d;
+	double la[3];
 };
 
 /* Which of a beancounter's five numbers a field shows: no suffix, .m, .b, .l, .f. */
@@ -151,12 +153,17 @@ static struct value get_ubc(const struct ct_info *ct, const struct field *f)
 	}
 }
 
-/* A stock kernel keeps no load average per cgroup. */
+/* Sampled by the CT's monitor (core/loadavg.c): none for a stopped CT, one restored by
+ * CRIU (it has no monitor) or in its first seconds. */
 static struct value get_laverage(const struct ct_info *ct, const struct field *f)
 {
-	(void)ct;
+	struct value v = { .type = V_LOAD };
+
 	(void)f;
-	return none();
+	if (!ct->has_laverage)
+		return none();
+	memcpy(v.la, ct->laverage, sizeof(v.la));
+	return v;
 }
 
 static struct value get_uptime(const struct ct_info *ct, const struct field *f)
@@ -388,6 +395,16 @@ static void put_uptime(FILE *out, double up)
 	fprintf(out, "%.3llud%.2lluh:%.2llum:%.2llus", days, hours, min, secs);
 }
 
+/* Legacy vzlist's "%1.2f/%1.2f/%1.2f", right-aligned in the column: the shortest,
+ * 0.00/0.00/0.00, fills it, so the bytes are legacy's. */
+static void put_load(FILE *out, const struct field *f, const double la[3])
+{
+	char text[96];
+
+	snprintf(text, sizeof(text), "%1.2f/%1.2f/%1.2f", la[0], la[1], la[2]);
+	fprintf(out, "%*s", f->width, text);
+}
+
 static void put_value(FILE *out, const struct field *f, const struct value *v, bool cut)
 {
 	static const char blanks[] = " \t";
@@ -422,6 +439,9 @@ static void put_value(FILE *out, const struct field *f, const struct value *v, b
 		break;
 	case V_UPTIME:
 		put_uptime(out, v->d);
+		break;
+	case V_LOAD:
+		put_load(out, f, v->la);
 		break;
 	}
 }
@@ -499,6 +519,26 @@ static struct json_object *json_uptime(double up)
 	return json_object_new_double_s(up, text);
 }
 
+/* [a, b, c], each with the two decimals legacy vzlist printed. */
+static struct json_object *json_load(const double la[3])
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; a && i < 3; i++) {
+		char text[64];
+		struct json_object *n;
+
+		snprintf(text, sizeof(text), "%.2f", la[i]);
+		n = json_object_new_double_s(la[i], text);
+		if (!n || json_object_array_add(a, n) < 0) {
+			json_object_put(n);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 /* The value as JSON; *ok turns false when out of memory (null is a valid result). */
 static struct json_object *json_value(const struct value *v, bool *ok)
 {
@@ -522,6 +562,9 @@ static struct json_object *json_value(const struct value *v, bool *ok)
 		break;
 	case V_DOUBLE:
 		o = json_object_new_double(v->d);
+		break;
+	case V_LOAD:
+		o = json_load(v->la);
 		break;
 	default:
 		o = json_uptime(v->d);
@@ -607,6 +650,12 @@ static int cmp_value(const struct value *a, const struct value *b)
 		return strcmp(a->s ? a->s : "", b->s ? b->s : "");
 	case V_BOOL:
 		return (int)a->b - (int)b->b;
+	case V_LOAD:
+		/* By the last minute, then the longer averages. */
+		for (int i = 0; i < 3; i++)
+			if (a->la[i] != b->la[i])
+				return cmp_num(a->la[i], b->la[i]);
+		return 0;
 	default:
 		return cmp_num(a->d, b->d);
 	}

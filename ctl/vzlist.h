@@ -30,6 +30,8 @@ struct ct_info {
 	char *private, *root;
 	bool has_uptime;     /* running, and its init's start time was read */
 	double uptime;       /* seconds since the CT's init started */
+	bool has_laverage;   /* running, and its monitor has a current sample */
+	double laverage[3];  /* 1, 5 and 15 minute load averages */
 };
 
 /* One column of the table (and one key of the JSON objects). */

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <fuse3/fuse.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,13 @@ static const struct child bc_ct_children[] = { { "resources", BCFS_F_BC_CT_RESOU
 static const struct child vz_children[] = {
 	{ "veinfo", BCFS_F_VEINFO }, { "vswap", BCFS_F_VSWAP }, { 0 }
 };
-static const struct child ct_id_children[] = {
-	{ "user_beancounters", BCFS_F_CT_UBC }, { "resources", BCFS_F_CT_RESOURCES }, { 0 }
+/* A CT's view: what OpenVZ showed inside a CT under /proc, with no bc/ (systemd takes
+ * /proc/bc for the host's, and in-CT readers then read user_beancounters). */
+static const struct child ct_id_children[] = { { "proc", BCFS_D_CT_PROC }, { 0 } };
+static const struct child ct_proc_children[] = {
+	{ "user_beancounters", BCFS_F_CT_UBC }, { "vz", BCFS_D_CT_VZ }, { 0 }
 };
+static const struct child ct_vz_children[] = { { "veinfo", BCFS_F_CT_VEINFO }, { 0 } };
 static const struct child no_children[] = { { 0 } };
 
 static const struct child *children_of(enum bcfs_node dir)
@@ -59,13 +64,29 @@ static const struct child *children_of(enum bcfs_node dir)
 	case BCFS_D_BC_CT: return bc_ct_children;
 	case BCFS_D_VZ: return vz_children;
 	case BCFS_D_CT_ID: return ct_id_children;
+	case BCFS_D_CT_PROC: return ct_proc_children;
+	case BCFS_D_CT_VZ: return ct_vz_children;
 	default: return no_children;
 	}
 }
 
 bool bcfs_node_is_dir(enum bcfs_node node)
 {
-	return node >= BCFS_D_ROOT && node <= BCFS_D_CT_ID;
+	return node >= BCFS_D_ROOT && node <= BCFS_D_CT_VZ;
+}
+
+bool bcfs_node_in_ct_view(enum bcfs_node node)
+{
+	switch (node) {
+	case BCFS_D_CT_ID:
+	case BCFS_D_CT_PROC:
+	case BCFS_D_CT_VZ:
+	case BCFS_F_CT_UBC:
+	case BCFS_F_CT_VEINFO:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* Directories whose entries are CT ids besides their fixed names: proc/bc holds one
@@ -149,7 +170,6 @@ int bcfs_render(enum bcfs_node node, const struct bc_table *cts, size_t n, char 
 		text = bcx_user_beancounters(cts, n, NULL);
 		break;
 	case BCFS_F_BC_RESOURCES:
-	case BCFS_F_CT_RESOURCES:
 		text = bcx_bc_resources(cts, n, NULL);
 		break;
 	case BCFS_F_BC_CT_RESOURCES:
@@ -159,6 +179,7 @@ int bcfs_render(enum bcfs_node node, const struct bc_table *cts, size_t n, char 
 		text = bcx_bc_ct_resources(&cts[0]);
 		break;
 	case BCFS_F_VEINFO:
+	case BCFS_F_CT_VEINFO:
 		text = bcx_veinfo(cts, n, NULL);
 		break;
 	case BCFS_F_VSWAP:
@@ -236,9 +257,7 @@ bool bcfs_mountinfo_find(const char *mountinfo, const char *dir, char *type, siz
 
 const char *bcfs_dir(const struct vz_host *host)
 {
-	const char *d = host->conf ? vz_conf_get(host->conf, "BCFS_DIR") : NULL;
-
-	return d && *d ? d : BCFS_DIR_DEFAULT;
+	return ct_view_dir(host);
 }
 
 /* --------------------------------------------------------- live sources */
@@ -295,36 +314,62 @@ static int list_ids(const struct vz_host *host, bool running_only, unsigned long
 	return 0;
 }
 
-/* Whether the entry a path names exists now: a CT's directory in proc/bc while the
- * CT runs, in ct while it has a config (so that a runtime can bind it before the CT's
- * init is up). */
-static int node_exists(const struct vz_host *host, const struct bcfs_path *p)
+/* Who owns a CT's view: the CT's root, as the host knows it (LOCAL_UID and
+ * LOCAL_GID, as the runtime reads them), so that the root of a CT in a user namespace
+ * reads its view and nobody else but the host's root does.  -ENOENT without a config. */
+static int view_owner(const struct vz_host *host, const char *id, uid_t *uid, gid_t *gid)
+{
+	_cleanup_free_ char *path = vz_host_ct_conf_path(host, id);
+	_cleanup_conf_ vz_conf *cf = NULL;
+	struct ct_res res = { 0 };
+	unsigned long u, g;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = vz_conf_load(path, &cf, NULL, NULL);
+	if (r < 0)
+		return r == -ENOMEM ? r : r == -ENOENT ? -ENOENT : -EIO;
+	r = ct_res_from_conf(host->conf, cf, &res, NULL, NULL);
+	if (r < 0)
+		return -ENOMEM;
+	ct_res_userns_ids(&res, &u, &g);
+	ct_res_free(&res);
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 0;
+}
+
+/* Whether the entry a path names exists now, and its owner: a CT's directory in
+ * proc/bc while the CT runs, its view in ct while it has a config (so that a runtime
+ * can bind it before the CT's init is up). */
+static int node_lookup(const struct vz_host *host, const struct bcfs_path *p, uid_t *uid,
+		       gid_t *gid)
 {
 	char id[24];
 	pid_t pid;
 
+	*uid = 0;
+	*gid = 0;
 	snprintf(id, sizeof(id), "%lu", p->ctid);
-	switch (p->node) {
-	case BCFS_D_BC_CT:
-	case BCFS_F_BC_CT_RESOURCES:
+	if (bcfs_node_in_ct_view(p->node))
+		return view_owner(host, id, uid, gid);
+	if (p->node == BCFS_D_BC_CT || p->node == BCFS_F_BC_CT_RESOURCES)
 		return ct_init_pid(host, id, &pid, NULL) == 0 ? 0 : -ENOENT;
-	case BCFS_D_CT_ID:
-	case BCFS_F_CT_UBC:
-	case BCFS_F_CT_RESOURCES: {
-		_cleanup_free_ char *conf = vz_host_ct_conf_path(host, id);
+	return 0;
+}
 
-		if (!conf)
-			return -ENOMEM;
-		return access(conf, F_OK) == 0 ? 0 : -ENOENT;
-	}
-	default:
-		return 0;
-	}
+static int node_exists(const struct vz_host *host, const struct bcfs_path *p)
+{
+	uid_t uid;
+	gid_t gid;
+
+	return node_lookup(host, p, &uid, &gid);
 }
 
 static bool per_ct(enum bcfs_node node)
 {
-	return node == BCFS_F_BC_CT_RESOURCES || node == BCFS_F_CT_UBC || node == BCFS_F_CT_RESOURCES;
+	return node == BCFS_F_BC_CT_RESOURCES || bcfs_node_in_ct_view(node);
 }
 
 /* The counter tables a file shows: its CT's alone, or every CT's. */
@@ -358,6 +403,38 @@ static int tables_for(const struct vz_host *host, const struct bcfs_path *p, str
 	return 0;
 }
 
+/* The host's files show the host's block `0:` after the CTs', as OpenVZ's host saw
+ * them; a CT's own view never does. */
+static bool shows_host(enum bcfs_node node)
+{
+	return node == BCFS_F_UBC || node == BCFS_F_BC_RESOURCES || node == BCFS_F_VEINFO;
+}
+
+/* A file's text over the tables of tables_for, with the host's block where it belongs. */
+static int render_file(const struct vz_host *host, enum bcfs_node node, const struct bc_table *cts,
+		       size_t n, char **ret)
+{
+	struct bc_table h;
+	char *text;
+	int r;
+
+	if (!shows_host(node))
+		return bcfs_render(node, cts, n, ret);
+	r = bc_table_host(host, &h, NULL);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EIO;
+	if (node == BCFS_F_UBC)
+		text = bcx_user_beancounters(cts, n, &h);
+	else if (node == BCFS_F_BC_RESOURCES)
+		text = bcx_bc_resources(cts, n, &h);
+	else
+		text = bcx_veinfo(cts, n, &h);
+	if (!text)
+		return -ENOMEM;
+	*ret = text;
+	return 0;
+}
+
 /* ------------------------------------------------------ FUSE operations */
 
 /* What one open holds: the whole text, rendered at open. */
@@ -383,17 +460,19 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct bcfs_path p;
+	uid_t uid;
+	gid_t gid;
 	int r;
 
 	(void)fi;
 	r = bcfs_path_parse(path, &p);
 	if (r < 0)
 		return r;
-	r = node_exists(ctx_host(), &p);
+	r = node_lookup(ctx_host(), &p, &uid, &gid);
 	if (r < 0)
 		return r;
 	memset(st, 0, sizeof(*st));
-	/* OpenVZ's modes: root alone reads the counters. */
+	/* OpenVZ's modes: root alone reads the counters, a CT's root its own. */
 	if (bcfs_node_is_dir(p.node)) {
 		st->st_mode = S_IFDIR | 0500;
 		st->st_nlink = 2;
@@ -401,8 +480,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		st->st_mode = S_IFREG | 0400;
 		st->st_nlink = 1;
 	}
-	st->st_uid = 0;
-	st->st_gid = 0;
+	st->st_uid = uid;
+	st->st_gid = gid;
 	st->st_atime = st->st_mtime = st->st_ctime = time(NULL);
 	return 0;
 }
@@ -474,7 +553,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	r = tables_for(host, &p, &cts, &n);
 	if (r < 0)
 		return r;
-	r = bcfs_render(p.node, cts, n, &text);
+	r = render_file(host, p.node, cts, n, &text);
 	if (r < 0)
 		return r;
 	s = malloc(sizeof(*s));
@@ -608,13 +687,16 @@ static int clear_stale_mount(const char *dir, vz_err *err)
 /* The FUSE handle: the mount options, then the operations. */
 static struct fuse *bcfs_new(struct bcfs_ctx *ctx, vz_err *err)
 {
-	/* default_permissions: the kernel checks the modes (0400, 0500, root) itself.
-	 * No allow_other: only processes with the mounting user's ids (root) reach it.
+	/* default_permissions: the kernel checks the modes (0400, 0500) and owners itself.
+	 * allow_other: without it the kernel lets in only processes whose ids are all the
+	 * mounting user's (root), and the root of a CT with LOCAL_UID is another host uid;
+	 * with it, the owners and modes alone decide (the top directory is root's, 0500).
 	 * No auto_unmount: when the daemon dies the kernel aborts the connection at once
 	 * (its /dev/fuse fd is close-on-exec, held by no other process), so every access
 	 * fails with ENOTCONN instead of waiting; the next start detaches that mount. */
 	char *argv[] = { "bcfs", "-o",
-			 "fsname=bcfs,subtype=bcfs,default_permissions,nosuid,nodev,noexec", NULL };
+			 "fsname=bcfs,subtype=bcfs,default_permissions,allow_other,nosuid,nodev,noexec",
+			 NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct fuse *f = fuse_new(&args, &bcfs_ops, sizeof(bcfs_ops), ctx);
 
@@ -636,8 +718,45 @@ static void loop_cfg_destroyp(struct fuse_loop_config **c)
 		fuse_loop_cfg_destroy(*c);
 }
 
-/* Serves until a signal (SIGTERM, SIGINT, SIGHUP) or an unmount ends the loop. */
-static int serve(struct fuse *f, unsigned max_threads, vz_err *err)
+/* Binds each running CT's view afresh.  The views a CT had lead to the connection of
+ * the daemon before, which is dead (or, for a CT started while none served, there is
+ * none); each lookup this makes is served by the loop, so it runs beside it. */
+static void *rebind_views(void *arg)
+{
+	const struct vz_host *host = arg;
+	_cleanup_free_ unsigned long *ids = NULL;
+	size_t n = 0;
+
+	if (list_ids(host, true, &ids, &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char id[24];
+		vz_err e;
+
+		snprintf(id, sizeof(id), "%lu", ids[i]);
+		if (ct_view_attach(host, id, &e) < 0 && e.exit_code != VZ_E_NOT_RUNNING)
+			fprintf(stderr, "bcfs: CT %s keeps no counters view: %s\n", id, e.msg);
+	}
+	return NULL;
+}
+
+static void start_rebind(const struct vz_host *host)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, rebind_views, (void *)host) != 0)
+		fprintf(stderr, "bcfs: unable to bind the views into running CTs: out of threads\n");
+	pthread_attr_destroy(&attr);
+}
+
+/* Serves until a signal (SIGTERM, SIGINT, SIGHUP) or an unmount ends the loop; rebind,
+ * when given, is the host whose running CTs get their views from this mount. */
+static int serve(struct fuse *f, unsigned max_threads, const struct vz_host *rebind,
+		 vz_err *err)
 {
 	__attribute__((cleanup(loop_cfg_destroyp))) struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	struct fuse_session *se = fuse_get_session(f);
@@ -651,11 +770,21 @@ static int serve(struct fuse *f, unsigned max_threads, vz_err *err)
 	fuse_loop_cfg_set_idle_threads(cfg, max_threads / 2 ? max_threads / 2 : 1);
 	if (fuse_set_signal_handlers(se) < 0)
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to set signal handlers");
+	if (rebind)
+		start_rebind(rebind);
 	r = fuse_loop_mt(f, cfg);
 	fuse_remove_signal_handlers(se);
 	if (r < 0)
 		return vz_fail(err, VZ_E_SYSTEM, -r, "bcfs: the FUSE loop failed: %s", strerror(-r));
 	return 0;
+}
+
+/* Whether dir (absolute) is where CTs take their views from: BCFS_DIR of vz.conf. */
+static bool serves_views(const struct vz_host *host, const char *dir)
+{
+	_cleanup_free_ char *views = NULL;
+
+	return absolute_dir(bcfs_dir(host), &views, NULL) == 0 && strcmp(views, dir) == 0;
 }
 
 int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
@@ -686,7 +815,8 @@ int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
 		fuse_unmount(f);
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to daemonize");
 	}
-	r = serve(f, o->max_threads ? o->max_threads : BCFS_THREADS_DEFAULT, err);
+	r = serve(f, o->max_threads ? o->max_threads : BCFS_THREADS_DEFAULT,
+		  serves_views(host, dir) ? host : NULL, err);
 	fuse_unmount(f);
 	return r;
 }

@@ -4,9 +4,10 @@
  * Formatters are pure: each returns a malloc'd NUL-terminated text (NULL when out of
  * memory) for the tables given, in the order given.  Only running CTs have blocks: a
  * stopped OpenVZ CT had no beancounter.  host, when not NULL, is the host's block
- * `0:`.  Values the core marks unknown print as 0, since every consumer of these files
- * needs a number in each column; which rows those are is published beside them (see
- * bcx_classes) and vzlist shows them as "-". */
+ * `0:`, printed after the CTs' as OpenVZ's host printed it.  Values the core marks
+ * unknown print as 0, since every consumer of these files needs a number in each
+ * column; which rows those are is published beside them (see bcx_classes) and vzlist
+ * shows them as "-". */
 #ifndef VZ_EXPORT_H
 #define VZ_EXPORT_H
 
@@ -23,7 +24,7 @@ char *bcx_bc_resources(const struct bc_table *cts, size_t n, const struct bc_tab
 /* /proc/bc/<id>/resources: one block's rows without header and without id. */
 char *bcx_bc_ct_resources(const struct bc_table *t);
 /* /proc/vz/veinfo: `%10lu %5u %5lu` id, class 0, numproc, one line per running CT,
- * the host's line first when given. */
+ * the host's line last when given. */
 char *bcx_veinfo(const struct bc_table *cts, size_t n, const struct bc_table *host);
 /* /proc/vz/vswap: `Version: 1.0`, what vzctl looks for to know vswap is there. */
 char *bcx_vswap(void);
@@ -86,12 +87,16 @@ char *bcx_check_line(enum bcx_status status, size_t n_cts, const struct bcx_alar
 /* bcfs (proc-export/bcfs.c): a FUSE file system, mounted on the export directory,
  * serving the texts above computed at each open from the core's counters:
  *   proc/user_beancounters, proc/bc/resources, proc/bc/<id>/resources (one directory
- *   per running CT), proc/vz/veinfo, proc/vz/vswap, and per CT with a config a view
- *   of its own for a bind mount into it: ct/<id>/user_beancounters and
- *   ct/<id>/resources (its block alone, none while it is stopped).
- * Files are mode 0400, directories 0500, owned by root. */
+ *   per running CT), proc/vz/veinfo, proc/vz/vswap, and per CT with a config the view
+ *   that is bound onto the export directory inside it (core/bc.h "counters view"):
+ *   ct/<id>/proc/user_beancounters and ct/<id>/proc/vz/veinfo (its block and its line
+ *   alone, none while it is stopped), so that the same paths work on the host and in
+ *   a CT.
+ * Files are mode 0400, directories 0500, owned by root; a CT's view is owned by the
+ * CT's root (LOCAL_UID/LOCAL_GID, else root), the only user who may read it.  Mounted
+ * allow_other, so that a CT's root that is not the host's reaches its view at all. */
 
-#define BCFS_DIR_DEFAULT "/var/lib/bcfs"
+#define BCFS_DIR_DEFAULT CT_VIEW_DIR_DEFAULT
 #define BCFS_FSTYPE "fuse.bcfs" /* the type its mounts show in mountinfo */
 #define BCFS_THREADS_DEFAULT 8U
 
@@ -104,13 +109,15 @@ enum bcfs_node {
 	BCFS_D_VZ,
 	BCFS_D_CT,
 	BCFS_D_CT_ID, /* ct/<id> */
+	BCFS_D_CT_PROC,
+	BCFS_D_CT_VZ, /* the last directory */
 	BCFS_F_UBC,
 	BCFS_F_BC_RESOURCES,
 	BCFS_F_BC_CT_RESOURCES,
 	BCFS_F_VEINFO,
 	BCFS_F_VSWAP,
 	BCFS_F_CT_UBC,
-	BCFS_F_CT_RESOURCES,
+	BCFS_F_CT_VEINFO,
 };
 
 struct bcfs_path {
@@ -123,6 +130,8 @@ struct bcfs_path {
  * below a file.  Whether that CT exists now is the caller's question.  Pure. */
 int bcfs_path_parse(const char *path, struct bcfs_path *ret);
 bool bcfs_node_is_dir(enum bcfs_node node);
+/* Whether node lies in a CT's view, ct/<id>/ and below. */
+bool bcfs_node_in_ct_view(enum bcfs_node node);
 /* Calls add with each name of directory dir: its fixed names, then ids (the running
  * CTs for proc/bc, the CTs for ct; ignored elsewhere), until add returns non-zero.
  * -ENOTDIR for a file.  Pure. */
@@ -135,7 +144,7 @@ int bcfs_render(enum bcfs_node node, const struct bc_table *cts, size_t n, char 
 /* Whether /proc/self/mountinfo text has a mount on dir (an absolute path, as the
  * kernel prints it unescaped); type gets the file system type of the top one.  Pure. */
 bool bcfs_mountinfo_find(const char *mountinfo, const char *dir, char *type, size_t size);
-/* BCFS_DIR of vz.conf, else BCFS_DIR_DEFAULT. */
+/* BCFS_DIR of vz.conf, else BCFS_DIR_DEFAULT (ct_view_dir). */
 const char *bcfs_dir(const struct vz_host *host);
 
 struct bcfs_opts {
@@ -144,7 +153,9 @@ struct bcfs_opts {
 	unsigned max_threads; /* worker threads at most, 0: BCFS_THREADS_DEFAULT */
 };
 /* Mounts bcfs on o->dir (created when missing) and serves until SIGTERM, SIGINT or
- * SIGHUP, then unmounts.  A bcfs mount left there by a daemon that died is detached
+ * SIGHUP, then unmounts.  Once it serves, when o->dir is the host's BCFS_DIR, it binds
+ * each running CT's view into that CT afresh (ct_view_attach), in place of the dead
+ * views of a daemon before.  A bcfs mount left there by a daemon that died is detached
  * first; one whose daemon still serves is VZ_E_MOUNTED.  Without foreground the
  * caller's process returns only in the daemon (the parent exits once it serves). */
 int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err);

@@ -61,11 +61,13 @@ static char *table_text(const struct bc_table *cts, size_t n, const struct bc_ta
 		return NULL;
 	fputs("Version: 2.5\n", f);
 	fprintf(f, HEADER_FMT, "uid", "resource", "held", "maxheld", "barrier", "limit", "failcnt");
-	if (host)
-		print_block(f, host, true, dummies, last);
 	for (size_t i = 0; i < n; i++)
 		if (cts[i].running)
 			print_block(f, &cts[i], true, dummies, last);
+	/* OpenVZ's kernel added each beancounter at the head of its list, so the host's,
+	 * made first, came last. */
+	if (host)
+		print_block(f, host, true, dummies, last);
 	return finish(f, &buf);
 }
 
@@ -106,11 +108,12 @@ char *bcx_veinfo(const struct bc_table *cts, size_t n, const struct bc_table *ho
 
 	if (!f)
 		return NULL;
-	if (host)
-		veinfo_line(f, host);
 	for (size_t i = 0; i < n; i++)
 		if (cts[i].running)
 			veinfo_line(f, &cts[i]);
+	/* The host's VE came last there too (the list was walked from its head). */
+	if (host)
+		veinfo_line(f, host);
 	return finish(f, &buf);
 }
 

@@ -68,7 +68,7 @@ done
 python3 "$here/check_beancounter.py" user_beancounters | sort > got
 expect --no-swap > want
 same "check_beancounter 7-field rule, id[:-1]" got want
-sed '3s/^ *0:/0 :/' user_beancounters > spaced
+sed -E 's/^ +0:/0 :/' user_beancounters > spaced
 if python3 "$here/check_beancounter.py" spaced > got 2> /dev/null && ! grep -q '^0: ' got; then
 	fail "check_beancounter: a colon not glued to the id gives 8 fields and a lost block"
 else
@@ -152,6 +152,21 @@ awk '$1 == "uid" || $1 == "Version:" { next }
 	NF == 6 && $1 != "dummy" { print ct, $1, $6 }' user_beancounters | sort > got
 expect --no-swap | awk '{ print $1, $2, $7 }' > want
 same "KUDOS NF==7 / NF==6 failcnt" got want
+
+# --- the host's block 0: comes after the CTs', as OpenVZ's host printed it
+for f in user_beancounters bc_resources; do
+	ids=$(awk '$1 ~ /^[0-9]+:$/ { printf "%s ", $1 }' "$f")
+	if [ "$ids" = "101: 202: 1000: 0: " ]; then
+		pass "$f: the host's block last"
+	else
+		fail "$f: blocks $ids, want the host's block last"
+	fi
+done
+if [ "$(awk '{ printf "%s ", $1 }' veinfo)" = "101 202 1000 0 " ]; then
+	pass "veinfo: the host's line last"
+else
+	fail "veinfo: $(awk '{ printf "%s ", $1 }' veinfo), want the host's line last"
+fi
 
 echo "consumers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,13 @@
  *   ct-probe load N        hold a known load for 120 s: N more open files, N flocks,
  *                          N listening TCP sockets, N UDP sockets on 127.0.0.1, 1 MiB
  *                          mlocked, one 1 MiB shared memory segment touched; prints
- *                          "ready" once it holds them all */
+ *                          "ready" once it holds them all
+ *   ct-probe sock BYTES    unread data on loopback, held until killed: a TCP connection
+ *                          whose sender writes up to BYTES (until its buffers are full)
+ *                          that the peer never reads, UDP_DGRAMS datagrams of UDP_SIZE
+ *                          bytes to a UDP socket that never reads, and up to BYTES into
+ *                          one end of a unix socketpair; prints
+ *                          "tcp T udp U unix X" (bytes each took), then "ready" */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -186,10 +192,86 @@ static int load(long n)
 	return 0;
 }
 
+#define UDP_DGRAMS 16 /* well under a default receive buffer: none is dropped */
+#define UDP_SIZE 1000
+
+/* Writes up to n bytes without blocking; what went in. */
+static long fill(int fd, long n)
+{
+	static char chunk[65536];
+	long sent = 0;
+
+	while (sent < n) {
+		size_t want = n - sent < (long)sizeof(chunk) ? (size_t)(n - sent) : sizeof(chunk);
+		ssize_t w = send(fd, chunk, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w <= 0)
+			break;
+		sent += w;
+	}
+	return sent;
+}
+
+static int tcp_pair(int *client, int *server)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int l = sock_on(SOCK_STREAM);
+
+	if (l < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	if (*client < 0 || connect(*client, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	*server = accept(l, NULL, NULL);
+	close(l);
+	return *server < 0 ? -1 : 0;
+}
+
+static long udp_unread(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char dgram[UDP_SIZE] = { 0 };
+	int rx = sock_on(SOCK_DGRAM), tx = socket(AF_INET, SOCK_DGRAM, 0);
+	long sent = 0;
+
+	if (rx < 0 || tx < 0 || getsockname(rx, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	for (int i = 0; i < UDP_DGRAMS; i++)
+		if (sendto(tx, dgram, sizeof(dgram), 0, (struct sockaddr *)&a, sizeof(a)) ==
+		    (ssize_t)sizeof(dgram))
+			sent += sizeof(dgram);
+	return sent;
+}
+
+static int sock(long n)
+{
+	int client, server, pair[2];
+	long tcp, udp, unx;
+
+	if (tcp_pair(&client, &server) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) {
+		perror("ct-probe sock");
+		return 1;
+	}
+	tcp = fill(client, n);
+	udp = udp_unread();
+	unx = fill(pair[0], n);
+	if (udp < 0) {
+		perror("ct-probe sock: udp");
+		return 1;
+	}
+	usleep(200000); /* loopback has delivered and acknowledged what it will */
+	printf("tcp %ld udp %ld unix %ld\nready\n", tcp, udp, unx);
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: ct-probe forks|hog|spin|shm|pty N\n");
+		fprintf(stderr, "usage: ct-probe forks|hog|hold|spin|shm|pty|load|sock N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "forks"))
@@ -210,6 +292,8 @@ int main(int argc, char **argv)
 		return pty(arg(argv[2]));
 	if (!strcmp(argv[1], "load"))
 		return load(arg(argv[2]));
+	if (!strcmp(argv[1], "sock"))
+		return sock(arg(argv[2]));
 	fprintf(stderr, "ct-probe: unknown probe %s\n", argv[1]);
 	return 2;
 }

@@ -43,8 +43,10 @@ Test(bcfs, paths_name_the_tree)
 	expect_path("/proc/vz/vswap", BCFS_F_VSWAP, 0);
 	expect_path("/ct", BCFS_D_CT, 0);
 	expect_path("/ct/1060", BCFS_D_CT_ID, 1060);
-	expect_path("/ct/1060/user_beancounters", BCFS_F_CT_UBC, 1060);
-	expect_path("/ct/1060/resources", BCFS_F_CT_RESOURCES, 1060);
+	expect_path("/ct/1060/proc", BCFS_D_CT_PROC, 1060);
+	expect_path("/ct/1060/proc/user_beancounters", BCFS_F_CT_UBC, 1060);
+	expect_path("/ct/1060/proc/vz", BCFS_D_CT_VZ, 1060);
+	expect_path("/ct/1060/proc/vz/veinfo", BCFS_F_CT_VEINFO, 1060);
 }
 
 Test(bcfs, other_names_do_not_exist)
@@ -60,7 +62,14 @@ Test(bcfs, other_names_do_not_exist)
 	expect_no_path("/ct/resources", -ENOENT);
 	expect_no_path("/ct/99999999999999999999", -ENOENT);
 	expect_no_path("/proc/user_beancounters/x", -ENOTDIR);
-	expect_no_path("/ct/101/resources/x", -ENOTDIR);
+	expect_no_path("/ct/101/proc/user_beancounters/x", -ENOTDIR);
+	/* A CT's view has OpenVZ's in-CT shape: no bc/ (systemd), no flat files. */
+	expect_no_path("/ct/101/proc/bc", -ENOENT);
+	expect_no_path("/ct/101/proc/bc/resources", -ENOENT);
+	expect_no_path("/ct/101/user_beancounters", -ENOENT);
+	expect_no_path("/ct/101/resources", -ENOENT);
+	expect_no_path("/ct/101/proc/vz/vswap", -ENOENT);
+	expect_no_path("/ct/101/proc/101", -ENOENT);
 }
 
 struct names {
@@ -96,7 +105,9 @@ Test(bcfs, directories_list_their_names_and_ids)
 	cr_expect_str_eq(list(BCFS_D_BC_CT, ids, 2), "resources ");
 	cr_expect_str_eq(list(BCFS_D_VZ, ids, 2), "veinfo vswap ");
 	cr_expect_str_eq(list(BCFS_D_CT, ids, 2), "101 1060 ");
-	cr_expect_str_eq(list(BCFS_D_CT_ID, ids, 2), "user_beancounters resources ");
+	cr_expect_str_eq(list(BCFS_D_CT_ID, ids, 2), "proc ");
+	cr_expect_str_eq(list(BCFS_D_CT_PROC, ids, 2), "user_beancounters vz ");
+	cr_expect_str_eq(list(BCFS_D_CT_VZ, ids, 2), "veinfo ");
 	cr_expect_str_eq(list(BCFS_D_CT, NULL, 0), "");
 }
 
@@ -114,9 +125,26 @@ Test(bcfs, every_node_is_a_directory_or_a_file)
 {
 	cr_expect(bcfs_node_is_dir(BCFS_D_ROOT));
 	cr_expect(bcfs_node_is_dir(BCFS_D_CT_ID));
+	cr_expect(bcfs_node_is_dir(BCFS_D_CT_VZ));
 	cr_expect_not(bcfs_node_is_dir(BCFS_NONE));
 	cr_expect_not(bcfs_node_is_dir(BCFS_F_UBC));
-	cr_expect_not(bcfs_node_is_dir(BCFS_F_CT_RESOURCES));
+	cr_expect_not(bcfs_node_is_dir(BCFS_F_CT_VEINFO));
+}
+
+/* What a CT's root owns (and alone may read): ct/<id>/ and everything below it. */
+Test(bcfs, the_ct_view_is_ct_id_and_below)
+{
+	static const enum bcfs_node in[] = { BCFS_D_CT_ID, BCFS_D_CT_PROC, BCFS_D_CT_VZ,
+					     BCFS_F_CT_UBC, BCFS_F_CT_VEINFO };
+	static const enum bcfs_node out[] = { BCFS_NONE, BCFS_D_ROOT, BCFS_D_PROC, BCFS_D_BC,
+					      BCFS_D_BC_CT, BCFS_D_VZ, BCFS_D_CT, BCFS_F_UBC,
+					      BCFS_F_BC_RESOURCES, BCFS_F_BC_CT_RESOURCES,
+					      BCFS_F_VEINFO, BCFS_F_VSWAP };
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		cr_expect(bcfs_node_in_ct_view(in[i]), "node %d", in[i]);
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		cr_expect_not(bcfs_node_in_ct_view(out[i]), "node %d", out[i]);
 }
 
 static void table(struct bc_table *t, unsigned long ctid, bool running)
@@ -168,10 +196,13 @@ Test(bcfs, files_are_the_formatters_texts)
 	cr_expect_null(strstr(got, "101:"));
 	free(got);
 	free(want);
-	got = render(BCFS_F_CT_RESOURCES, &cts[0], 1);
-	cr_expect(strstr(got, "       101: kmemsize") && strstr(got, "swappages"));
-	cr_expect_null(strstr(got, "dummy"));
+	got = render(BCFS_F_CT_VEINFO, &cts[0], 1);
+	want = bcx_veinfo(&cts[0], 1, NULL);
+	cr_expect_str_eq(got, want);
+	cr_expect_eq(strchr(got, '\n') - got + 1, (long)strlen(got), "one line: %s", got);
+	cr_expect(strstr(got, "       101 "), "%s", got);
 	free(got);
+	free(want);
 	got = render(BCFS_F_BC_CT_RESOURCES, &cts[0], 1);
 	want = bcx_bc_ct_resources(&cts[0]);
 	cr_expect_str_eq(got, want);
@@ -190,6 +221,9 @@ Test(bcfs, a_stopped_ct_has_no_block_and_no_bc_file)
 	text = render(BCFS_F_CT_UBC, &t, 1);
 	cr_expect_null(strstr(text, "102:"), "%s", text);
 	cr_expect(strncmp(text, "Version: 2.5\n", 13) == 0);
+	free(text);
+	text = render(BCFS_F_CT_VEINFO, &t, 1);
+	cr_expect_str_eq(text, "");
 	free(text);
 	cr_expect_eq(bcfs_render(BCFS_D_PROC, &t, 1, &text), -EISDIR);
 }

@@ -3,8 +3,10 @@
  * the guest test 66-counters. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/bc.h"
 #include "testutil.h"
@@ -89,4 +91,78 @@ Test(counters, all_cts_by_id)
 	cr_expect_eq(v[2].ctid, 2000);
 	cr_expect_eq(v[2].row[UB_NUMPROC].limit, 20);
 	free(v);
+}
+
+/* A reader that stays (one host, many tables) keeps what each config gave, and sees a
+ * config replaced whole or edited in place at its next table. */
+static uint64_t numproc_limit(void)
+{
+	struct bc_table t;
+	vz_err err;
+
+	cr_assert_eq(bc_table_get(&host, "101", &t, &err), 0, "%s", err.msg);
+	return t.row[UB_NUMPROC].limit;
+}
+
+Test(counters, a_reader_that_stays_sees_every_config_change)
+{
+	char *path = tu_ct_conf(&th, "101");
+	const char *v200 = "NUMPROC=\"200\"\n";
+
+	cr_assert_not_null(host.limits);
+	ct_conf("101", "NUMPROC=\"240\"\n");
+	cr_expect_eq(numproc_limit(), 240);
+	cr_expect_eq(numproc_limit(), 240);
+	/* Replaced whole, as vzctl saves: another inode. */
+	cr_assert_eq(vz_write_file_atomic(path, v200, strlen(v200)), 0);
+	cr_expect_eq(numproc_limit(), 200);
+	/* Edited in place, the same size: another mtime (a clock tick later). */
+	usleep(20000);
+	ct_conf("101", "NUMPROC=\"100\"\n");
+	cr_expect_eq(numproc_limit(), 100);
+	/* In place, another size. */
+	ct_conf("101", "NUMPROC=\"7\"\n");
+	cr_expect_eq(numproc_limit(), 7);
+	/* Gone: no config, whatever was kept. */
+	cr_assert_eq(unlink(path), 0);
+	free(path);
+	{
+		struct bc_table t;
+		vz_err err;
+
+		cr_expect_eq(bc_table_get(&host, "101", &t, &err), -ENOENT);
+		cr_expect_eq(err.exit_code, VZ_E_NO_CTCONF);
+	}
+}
+
+Test(counters, many_cts_kept_apart)
+{
+	struct bc_table *v = NULL;
+	size_t n = 0;
+	vz_err err;
+	char id[16], text[64];
+
+	/* More CTs than the first allocation of the kept list, listed twice. */
+	for (int i = 0; i < 150; i++) {
+		snprintf(id, sizeof(id), "%d", 1000 + (i * 37) % 150);
+		snprintf(text, sizeof(text), "NUMPROC=\"%d\"\n", 1000 + (i * 37) % 150);
+		ct_conf(id, text);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		cr_assert_eq(bc_table_all(&host, &v, &n, &err), 0, "%s", err.msg);
+		cr_assert_eq(n, 150);
+		for (size_t i = 0; i < n; i++)
+			cr_expect_eq(v[i].row[UB_NUMPROC].limit, v[i].ctid, "CT %lu", v[i].ctid);
+		free(v);
+	}
+}
+
+Test(counters, no_kept_configs_still_reads_them)
+{
+	struct bc_limits_cache *kept = host.limits;
+
+	host.limits = NULL;
+	ct_conf("101", "NUMPROC=\"33\"\n");
+	cr_expect_eq(numproc_limit(), 33);
+	host.limits = kept;
 }

@@ -345,7 +345,7 @@ Test(vzlist, json_matches_the_columns)
 		expect_number_or_dash(key(np, "failcnt"), col[5], "failcnt");
 		cr_expect_str_eq(json_object_get_string(key(ct, "status")), col[6]);
 		expect_number_or_dash(key(ct, "cpuunits"), col[7], "cpuunits");
-		/* No per-CT source of a load average on a stock kernel. */
+		/* The CTs here do not run: no monitor, no load average. */
 		cr_expect(json_object_is_type(key(ct, "laverage"), json_type_null));
 		cr_expect_eq(json_object_array_length(key(ct, "ip")), 0);
 		cr_expect(!json_object_object_get_ex(ct, "numproc.m", NULL), "a suffixed field in JSON");

@@ -45,7 +45,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 for name, cts in SETS.items():
     for host in (False, True):
         suffix = name + ("-host" if host else "")
-        ids = ([0] if host else []) + [c for c in cts if RUNNING[c]]
+        ids = [c for c in cts if RUNNING[c]] + ([0] if host else [])
         with open(os.path.join(here, "user_beancounters." + suffix), "w") as f:
             f.write(HEADER + "".join(block(c, True, True, 24) for c in ids))
         with open(os.path.join(here, "bc_resources." + suffix), "w") as f:
