@@ -15,9 +15,9 @@
 #       times (open, read to the end, close), each read checked to hold a block per CT
 #       and the host's; bcfs renders the file at each open (bc_table_all, the host's
 #       block, the text)
-#   (b) the baseline: table-raw ... READS+1, the CTs' kernel files read as the table
-#       reads them, its first call (the process's start) dropped; plus export-read --host
-#       READS, the kernel files behind the host's block
+#   (b) the baseline: table-raw ... READS+1 --host, the CTs' kernel files read as the
+#       table reads them and, timed apart, the kernel files behind the host's block; its
+#       first call (the process's start) dropped
 #
 # Each repetition runs (a) and (b) once, in turn, the order swapped every repetition,
 # after one untimed round.  Prints per size the medians in ms of (a), of (b)'s two parts
@@ -82,19 +82,19 @@ export_reads() {
 		{ echo "bench: reading proc/vz/vswap failed: $(tail -n 2 "$err")" >&2; return 1; }
 	awk '{ print $2 }' <<<"$lines" >>"$out/$size-fuse"
 }
-# raw_reads: table-raw (READS+1 calls, the first dropped) and the host's files (READS).
+# raw_reads: table-raw --host (READS+1 calls, the first dropped): the CTs' files and,
+# timed apart, the host's.
 raw_reads() {
-	local lines w c r first=1
-	lines=$("$BUILD/bench/table-raw" "$confdir" "$rundir" "$cgp" $((${1:-$reads} + 1)) 2>>"$err") ||
+	local lines w c r h first=1
+	lines=$("$BUILD/bench/table-raw" "$confdir" "$rundir" "$cgp" $((${1:-$reads} + 1)) \
+		--host /sys/fs/cgroup 2>>"$err") ||
 		{ echo "bench: table-raw failed: $(tail -n 2 "$err")" >&2; return 1; }
-	while read -r _ w _ _ _ _ _ c _ r; do
+	while read -r _ w _ _ _ _ _ c _ r _ h; do
 		[ "$c" = "$size" ] && [ "$r" = "$size" ] || { echo "bench: table-raw saw $c CTs, $r running; $size made" >&2; return 1; }
 		[ $first = 1 ] && { first=0; continue; }
 		echo "$w" >>"$out/$size-raw"
+		echo "$h" >>"$out/$size-host"
 	done <<<"$lines"
-	lines=$("$BUILD/bench/export-read" --host /sys/fs/cgroup "$cgp" "${1:-$reads}" 2>>"$err") ||
-		{ echo "bench: export-read --host failed: $(tail -n 2 "$err")" >&2; return 1; }
-	awk '{ print $2 }' <<<"$lines" >>"$out/$size-host"
 }
 
 # med FILE: the median of the numbers in FILE (us), in ms.
@@ -124,7 +124,7 @@ done
 tick_ms=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN { print 1000 / hz }')
 echo
 echo "bcfs's proc/user_beancounters read whole (export) against a minimal loop over the same"
-echo "kernel files (raw: the CTs' files by table-raw, the host block's files by export-read --host);"
+echo "kernel files (raw: the CTs' files and, apart, the host block's, by table-raw --host);"
 echo "$reps rounds of $reads reads each; medians in ms of wall time"
 printf '%6s %6s %10s %10s %10s %10s %9s %14s %8s\n' CTs reads export "raw CTs" "raw host" "raw" export/raw \
 	"bcfs CPU/read" "FUSE"

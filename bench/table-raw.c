@@ -2,7 +2,7 @@
  * core/counters.c reads for a running CT, each opened, read to its end and closed once,
  * with no parsing beyond what finds the next file (the init's pid, the cgroup's pids).
  *
- *   table-raw CONFDIR RUNDIR CGDIR CALLS
+ *   table-raw CONFDIR RUNDIR CGDIR CALLS [--host CGROOT]
  *
  * For each <id>.conf of CONFDIR (the name only; the config is not read): the init's pid
  * from RUNDIR/<id>.pid, its /proc/<pid>/stat and /proc/<pid>/cgroup; the cgroup files
@@ -14,7 +14,9 @@
  *
  * Each call on a line, as table-all prints it:
  *   wall_us W user_us U sys_us S cts N running R
- * (running: CTs whose init pid and cgroup were found). */
+ * (running: CTs whose init pid and cgroup were found).  With --host CGROOT each call also
+ * reads what the host's block reads (host_reads below), timed apart: host_us H at the end
+ * of the line. */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -231,14 +233,42 @@ static bool one_ct(const char *rundir, int cgdir, const char *id, uint64_t *sink
 	return true;
 }
 
+/* What core/hostbc.c reads for the host's block: the root's memory.stat, the CTs'
+ * parent's memory.stat, pids.current and memory.swap.current, /proc/loadavg,
+ * /proc/meminfo, the boot id, pid 1's network namespace as a CT's, its packet sockets
+ * and the entries of its devpts. */
+static void host_reads(int cgroot, int cgdir, uint64_t *sink)
+{
+	static const char *const parent_files[] = { "memory.stat", "pids.current", "memory.swap.current" };
+	static const char *const proc_files[] = { "/proc/loadavg", "/proc/meminfo",
+						  "/proc/sys/kernel/random/boot_id",
+						  "/proc/1/net/packet" };
+
+	*sink += (uint64_t)slurp_at(cgroot, "memory.stat");
+	for (size_t i = 0; i < sizeof(parent_files) / sizeof(parent_files[0]); i++)
+		*sink += (uint64_t)slurp_at(cgdir, parent_files[i]);
+	for (size_t i = 0; i < sizeof(proc_files) / sizeof(proc_files[0]); i++)
+		*sink += (uint64_t)slurp_at(AT_FDCWD, proc_files[i]);
+	net_reads(1, sink);
+	*sink += entries("/proc/1/root/dev/pts");
+}
+
 int main(int argc, char **argv)
 {
+	int cgroot = -1, cgdir;
 	char *end;
 	long calls;
-	int cgdir;
 
+	if (argc == 7 && strcmp(argv[5], "--host") == 0) {
+		cgroot = open(argv[6], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cgroot < 0) {
+			perror("table-raw: CGROOT");
+			return 1;
+		}
+		argc = 5;
+	}
 	if (argc != 5 || (calls = strtol(argv[4], &end, 10)) < 1 || *end) {
-		fprintf(stderr, "usage: table-raw CONFDIR RUNDIR CGDIR CALLS\n");
+		fprintf(stderr, "usage: table-raw CONFDIR RUNDIR CGDIR CALLS [--host CGROOT]\n");
 		return 2;
 	}
 	cgdir = open(argv[3], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -277,9 +307,15 @@ int main(int argc, char **argv)
 		sink += (uint64_t)slurp_at(AT_FDCWD, "/proc/locks");
 		t1 = now_us();
 		getrusage(RUSAGE_SELF, &r1);
-		printf("wall_us %lld user_us %lld sys_us %lld cts %zu running %zu\n", (long long)(t1 - t0),
+		printf("wall_us %lld user_us %lld sys_us %lld cts %zu running %zu", (long long)(t1 - t0),
 		       (long long)(tv_us(&r1.ru_utime) - tv_us(&r0.ru_utime)),
 		       (long long)(tv_us(&r1.ru_stime) - tv_us(&r0.ru_stime)), cts, running);
+		if (cgroot >= 0) {
+			t0 = now_us();
+			host_reads(cgroot, cgdir, &sink);
+			printf(" host_us %lld", (long long)(now_us() - t0));
+		}
+		putchar('\n');
 		if (sink == 0)
 			fprintf(stderr, "table-raw: nothing read\n");
 	}
