@@ -7,7 +7,7 @@ set -u
 need_ct_host
 
 ct_host /vz/itest-cpu itest-cpu.slice
-trap "for c in 1063 1064 1065; do vzctl stop \$c --fast >/dev/null 2>&1; done; ct_host_cleanup 1063" EXIT
+trap "ct_host_cleanup 1063 1064 1065" EXIT
 
 usage() { awk '$1 == "usage_usec" { print $2 }' "/sys/fs/cgroup/$parent/$1/cpu.stat"; }
 

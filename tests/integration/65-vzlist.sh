@@ -11,7 +11,7 @@ need_built bin/vzlist
 command -v python3 >/dev/null || skip "python3 is not installed"
 
 ct_host /vz/itest-vzlist itest-vzlist.slice
-trap "for c in 1070 1071; do vzctl stop \$c --fast >/dev/null 2>&1; done; ct_host_cleanup 1070" EXIT
+trap "ct_host_cleanup 1070 1071" EXIT
 vzlist() { "$BUILD/bin/vzlist" "$@"; }
 procs() { wc -l <"/sys/fs/cgroup/$parent/$1/cgroup.procs"; }
 

@@ -16,7 +16,7 @@ command -v python3 >/dev/null || skip "python3 is not installed"
 busy=1690 idle=1691 down=1692
 mon=
 ct_host /vz/itest-laverage itest-laverage.slice
-trap "[ -n \"\$mon\" ] && kill -CONT \$mon 2>/dev/null; for c in $busy $idle; do vzctl stop \$c --fast >/dev/null 2>&1; done; ct_host_cleanup $busy" EXIT
+trap "[ -n \"\$mon\" ] && kill -CONT \$mon 2>/dev/null; ct_host_cleanup $busy $idle $down" EXIT
 vzlist() { "$BUILD/bin/vzlist" "$@"; }
 la_of() { vzlist -H -o laverage "$1" | tr -d ' '; }
 # How many spinners of ct-probe run in the CT.

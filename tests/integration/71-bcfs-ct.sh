@@ -27,27 +27,11 @@ mnt=$it/export
 echo "BCFS_DIR=$mnt" >>"$it/vz.conf"
 daemon=
 
-bcfs_pids() { # the pids running this build's bcfs
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$BUILD/bin/bcfs" ] && echo "${p#/proc/}"
-	done
-}
-
 cleanup() {
-	local c p cg
 	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null
-	for p in $(bcfs_pids); do kill -9 "$p" 2>/dev/null; done
-	while grep -q " $mnt .* - fuse.bcfs " /proc/self/mountinfo; do umount -l "$mnt" || break; done
-	for c in $cts; do
-		cg=/sys/fs/cgroup/$parent/$c
-		vzctl stop "$c" --fast >/dev/null 2>&1
-		[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-		rmdir "$cg" 2>/dev/null
-		grep -q " $it/root/$c " /proc/self/mountinfo && umount -l "$it/root/$c"
-	done
-	rmdir "/sys/fs/cgroup/$parent" 2>/dev/null
-	rm -rf "$it" /srv/itest-bcfsct-escape
+	bcfs_kill_all "$mnt"
+	ct_host_cleanup $cts
+	rm -rf /srv/itest-bcfsct-escape
 }
 trap cleanup EXIT
 

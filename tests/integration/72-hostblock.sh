@@ -21,19 +21,10 @@ daemon=
 sleepers=()
 
 cleanup() {
-	local c cg
 	[ ${#sleepers[@]} -gt 0 ] && kill "${sleepers[@]}" 2>/dev/null
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	"$BUILD/bin/bcfs" -u 2>/dev/null
-	for c in $cts; do
-		cg=/sys/fs/cgroup/$parent/$c
-		vzctl stop "$c" --fast >/dev/null 2>&1
-		[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-		rmdir "$cg" 2>/dev/null
-		grep -q " $it/root/$c " /proc/self/mountinfo && umount -l "$it/root/$c"
-	done
-	rmdir "/sys/fs/cgroup/$parent" 2>/dev/null
-	rm -rf "$it"
+	ct_host_cleanup $cts
 }
 trap cleanup EXIT
 

@@ -13,7 +13,7 @@ need_built tests/bctable
 ctid=1073
 other=1074
 ct_new $ctid numsiginfo
-trap "vzctl stop $other --fast >/dev/null 2>&1; ct_host_cleanup $ctid" EXIT
+trap "ct_host_cleanup $ctid $other" EXIT
 vzctl create $other --ostemplate busybox >/dev/null || fail "create of CT $other failed"
 vzctl set $ctid --local_uid 200000 --local_gid 200000 --save >/dev/null || fail "set --local_uid failed"
 for c in $ctid $other; do

@@ -72,15 +72,34 @@ ct_template() {
 		fail "cannot build the busybox template"
 }
 
-# ct_host_cleanup CTID: whatever a failed test left of CT CTID (its processes, cgroup,
-# mount), then the ct_host tree.  For an EXIT trap.
+# ct_host_cleanup CTID...: whatever a failed test left of each CT (its processes,
+# cgroup, mount), then the CTs' parent cgroup and the ct_host tree.  For an EXIT trap.
 ct_host_cleanup() {
-	local ctid=$1 cg=/sys/fs/cgroup/$parent/$1
-	vzctl stop "$ctid" --fast >/dev/null 2>&1
-	[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
-	rmdir "$cg" "/sys/fs/cgroup/$parent" 2>/dev/null
-	grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
+	local ctid cg
+	for ctid in "$@"; do
+		cg=/sys/fs/cgroup/$parent/$ctid
+		vzctl stop "$ctid" --fast >/dev/null 2>&1
+		[ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" && sleep 0.3
+		rmdir "$cg" 2>/dev/null
+		grep -q " $it/root/$ctid " /proc/self/mountinfo && umount -l "$it/root/$ctid"
+	done
+	rmdir "/sys/fs/cgroup/$parent" 2>/dev/null
 	rm -rf "$it"
+}
+
+# bcfs_pids: the pids running this build's bcfs.
+bcfs_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$BUILD/bin/bcfs" ] && echo "${p#/proc/}"
+	done
+}
+
+# bcfs_kill_all MNT: every bcfs of this build killed, and its mounts on MNT detached.
+bcfs_kill_all() {
+	local p
+	for p in $(bcfs_pids); do kill -9 "$p" 2>/dev/null; done
+	while grep -q " $1 .* - fuse.bcfs " /proc/self/mountinfo; do umount -l "$1" || break; done
 }
 
 # ct_probe CTID: tests/ct-probe (static) copied into the CT's private area as
