@@ -110,7 +110,7 @@ struct vz_host {
 	char *ve_private;    /* VE_PRIVATE, default /vz/private/$VEID */
 	char *cgroup_parent; /* CT_CGROUP_PARENT, default vz.slice: CTs live at
 			      * <cgroup2 mount>/<parent>/<ctid> */
-	struct bc_limits_cache *limits; /* the counters' parsed CT configs (core/counters.c) */
+	struct bc_cache *cache; /* what the counters keep between tables (core/counters.c) */
 };
 
 /* Loads vz.conf.  A missing file is VZ_E_NO_VZCONF. */
@@ -288,10 +288,16 @@ struct bc_table {
  * for this run of the CT, so it never goes backwards), the config's barrier and limit
  * with no usage for a stopped one.  VZ_E_NO_CTCONF when it has no config. */
 int bc_table_get(const struct vz_host *host, const char *ctid, struct bc_table *ret, vz_err *err);
-/* What the tables keep of each CT's config between calls, for a reader that stays (the
- * export): made by vz_host_load, freed by vz_host_free; NULL keeps nothing. */
-struct bc_limits_cache *bc_limits_cache_new(void);
-void bc_limits_cache_free(struct bc_limits_cache *c);
+/* What the tables keep between calls, for a reader that stays (the export): each CT's
+ * config's limits, and the lock holders of /proc/locks when shared.  Made by
+ * vz_host_load, freed by vz_host_free; NULL keeps nothing. */
+struct bc_cache *bc_cache_new(void);
+void bc_cache_free(struct bc_cache *c);
+/* Tables begun less than max_age_ms after a reading of /proc/locks began take numflock
+ * from that reading (0, the default: every table reads it).  That read waits for an RCU
+ * grace period, 10-30 ms on an idle host, unless another one came within the last; a
+ * reader that renders many files shares one reading among those close together. */
+void bc_cache_share_locks(struct bc_cache *c, unsigned max_age_ms);
 /* The tables of every CT with a config, by id; *ret is malloc'd. */
 int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *n, vz_err *err);
 

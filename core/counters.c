@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,150 @@ static void read_lock_holders(struct lock_holders *h)
 		qsort(h->pid, h->n, sizeof(*h->pid), pid_cmp);
 }
 
+/* What a reader that stays (the export) keeps between tables; its worker threads share
+ * one host, so one mutex guards it. */
+struct bc_cache {
+	pthread_mutex_t lock;
+	struct limits_entry *v; /* the configs' limits, by ctid (see config_limits) */
+	size_t n, cap;
+	unsigned locks_max_age_ms; /* 0: every table reads /proc/locks */
+	struct lock_holders locks; /* the last reading, begun at locks_at */
+	struct timespec locks_at;
+	bool have_locks;
+};
+
+struct bc_cache *bc_cache_new(void)
+{
+	struct bc_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void bc_cache_free(struct bc_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c->v);
+	free(c->locks.pid);
+	free(c);
+}
+
+void bc_cache_share_locks(struct bc_cache *c, unsigned max_age_ms)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->locks_max_age_ms = max_age_ms;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int64_t ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static bool holders_copy(const struct lock_holders *from, struct lock_holders *to)
+{
+	to->n = 0;
+	to->pid = from->n ? malloc(from->n * sizeof(*to->pid)) : NULL;
+	if (from->n && !to->pid)
+		return false;
+	if (from->n)
+		memcpy(to->pid, from->pid, from->n * sizeof(*to->pid));
+	to->n = from->n;
+	return true;
+}
+
+/* A copy of the kept reading when it was begun less than the allowed age ago. */
+static bool locks_kept(struct bc_cache *c, struct lock_holders *ret)
+{
+	struct timespec now;
+	bool ok = false;
+
+	if (!c)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&c->lock);
+	if (c->have_locks && c->locks_max_age_ms > 0 &&
+	    ms_between(&c->locks_at, &now) < (int64_t)c->locks_max_age_ms)
+		ok = holders_copy(&c->locks, ret);
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+/* Keeps a reading begun at `at` unless a later one is kept already. */
+static void locks_keep(struct bc_cache *c, const struct lock_holders *h, const struct timespec *at)
+{
+	struct lock_holders copy;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->locks_max_age_ms > 0 && (!c->have_locks || ms_between(&c->locks_at, at) > 0) &&
+	    holders_copy(h, &copy)) {
+		free(c->locks.pid);
+		c->locks = copy;
+		c->locks_at = *at;
+		c->have_locks = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* /proc/locks read by a thread of its own from the start of a table.  The kernel's
+ * locks_start takes file_rwsem for writing, which waits for an RCU grace period (10 to
+ * 30 ms off-CPU on an idle host) unless a writer took it within the last one; the
+ * table's other reads go on meanwhile, and the holders are needed only at the end of a
+ * running CT's tasks. */
+struct lock_source {
+	struct bc_cache *cache; /* where a reading is shared, or NULL */
+	pthread_t thread;
+	bool pending; /* the thread runs or has not been joined */
+	bool read;    /* read for this table (else a copy of the cache's) */
+	struct timespec at;
+	struct lock_holders h;
+};
+
+static void *lock_source_run(void *arg)
+{
+	read_lock_holders(&((struct lock_source *)arg)->h);
+	return NULL;
+}
+
+/* The cache's reading when it is recent enough; else a new one.  Without a thread
+ * (none can be made), the read is done here and now. */
+static void lock_source_start(struct lock_source *s, struct bc_cache *c)
+{
+	*s = (struct lock_source){ .cache = c };
+	if (locks_kept(c, &s->h))
+		return;
+	s->read = true;
+	clock_gettime(CLOCK_MONOTONIC, &s->at);
+	s->pending = pthread_create(&s->thread, NULL, lock_source_run, s) == 0;
+	if (!s->pending)
+		read_lock_holders(&s->h);
+}
+
+static const struct lock_holders *lock_source_get(struct lock_source *s)
+{
+	if (s->pending) {
+		pthread_join(s->thread, NULL);
+		s->pending = false;
+	}
+	if (s->read) {
+		locks_keep(s->cache, &s->h, &s->at);
+		s->read = false;
+	}
+	return &s->h;
+}
+
+static void lock_source_end(struct lock_source *s)
+{
+	free(lock_source_get(s)->pid);
+}
+
 /* Locks held by the CT's processes. */
 static uint64_t count_flocks(const pid_t *pids, size_t n, const struct lock_holders *h)
 {
@@ -430,8 +575,7 @@ static void net_usage(pid_t init, struct bc_table *t)
 		bc_table_set_net(t, &u, net_lines(init, "packet"));
 }
 
-static void tasks(bc_cgroup *cg, pid_t init, const struct lock_holders *locks,
-		  struct bc_table *t)
+static void tasks(bc_cgroup *cg, pid_t init, struct lock_source *locks, struct bc_table *t)
 {
 	struct task_sums s = { .userns = own_userns(init) };
 	pid_t *pids;
@@ -444,13 +588,35 @@ static void tasks(bc_cgroup *cg, pid_t init, const struct lock_holders *locks,
 	set_usage(t, UB_PRIVVMPAGES, s.privvm_kb / 4, 0);
 	set_usage(t, UB_VMGUARPAGES, s.privvm_kb / 4, 0);
 	set_usage(t, UB_NUMFILE, s.files, 0);
-	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n, locks), 0);
-	free(pids);
 	set_usage(t, UB_NUMPTY, count_ptys(init), 0);
 	net_usage(init, t);
+	/* Last, so that the read of /proc/locks has had the longest time to end. */
+	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n, lock_source_get(locks)), 0);
+	free(pids);
 }
 
 /* ------------------------------------------------------ the kept maxheld */
+
+/* A state line, "ID VALUE" in decimal: parsed by hand, as sscanf's cost was the
+ * largest part of a table outside the kernel. */
+static bool state_line(const char *l, unsigned *id, uint64_t *v)
+{
+	unsigned long long i, x;
+	char *end;
+
+	if (!isdigit((unsigned char)*l))
+		return false;
+	errno = 0;
+	i = strtoull(l, &end, 10);
+	if (*end != ' ' || !isdigit((unsigned char)end[1]) || i > UINT_MAX)
+		return false;
+	x = strtoull(end + 1, &end, 10);
+	if (errno == ERANGE || (*end != '\n' && *end != '\0'))
+		return false;
+	*id = (unsigned)i;
+	*v = x;
+	return true;
+}
 
 int bc_maxheld_merge(const char *state, const char *tag, struct bc_table *t, char **ret)
 {
@@ -465,7 +631,7 @@ int bc_maxheld_merge(const char *state, const char *tag, struct bc_table *t, cha
 			unsigned id;
 			uint64_t v;
 
-			if (sscanf(l, "%u %" SCNu64, &id, &v) == 2 && id < UB_KERNEL_COUNT &&
+			if (state_line(l, &id, &v) && id < UB_KERNEL_COUNT &&
 			    t->row[id].usage_known) {
 				kept[id] = true;
 				rose |= t->row[id].maxheld > v;
@@ -535,7 +701,7 @@ static void keep_maxheld(const struct vz_host *host, const char *ctid, const str
 /* ------------------------------------------------------------- running */
 
 static int running_table(const struct vz_host *host, const char *ctid, const struct ct_run *run,
-			 const struct lock_holders *locks, struct bc_table *t, vz_err *err)
+			 struct lock_source *locks, struct bc_table *t, vz_err *err)
 {
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
 	int r = bc_cg_open(host, ctid, &cg, err);
@@ -569,29 +735,6 @@ struct limits_entry {
 	struct bc_row row[UB_KERNEL_COUNT]; /* cls, barrier and limit */
 };
 
-struct bc_limits_cache {
-	pthread_mutex_t lock; /* the export's worker threads share one host */
-	struct limits_entry *v; /* by ctid */
-	size_t n, cap;
-};
-
-struct bc_limits_cache *bc_limits_cache_new(void)
-{
-	struct bc_limits_cache *c = calloc(1, sizeof(*c));
-
-	if (c)
-		pthread_mutex_init(&c->lock, NULL);
-	return c;
-}
-
-void bc_limits_cache_free(struct bc_limits_cache *c)
-{
-	if (!c)
-		return;
-	pthread_mutex_destroy(&c->lock);
-	free(c->v);
-	free(c);
-}
 
 static bool same_file(const struct limits_entry *e, const struct stat *st)
 {
@@ -601,7 +744,7 @@ static bool same_file(const struct limits_entry *e, const struct stat *st)
 }
 
 /* The slot of ctid in the sorted cache: its entry, or where it goes. */
-static size_t limits_slot(const struct bc_limits_cache *c, unsigned long ctid)
+static size_t limits_slot(const struct bc_cache *c, unsigned long ctid)
 {
 	size_t lo = 0, hi = c->n;
 
@@ -616,7 +759,7 @@ static size_t limits_slot(const struct bc_limits_cache *c, unsigned long ctid)
 	return lo;
 }
 
-static bool limits_cached(struct bc_limits_cache *c, const struct stat *st, struct bc_table *t)
+static bool limits_cached(struct bc_cache *c, const struct stat *st, struct bc_table *t)
 {
 	bool hit = false;
 	size_t i;
@@ -633,7 +776,7 @@ static bool limits_cached(struct bc_limits_cache *c, const struct stat *st, stru
 	return hit;
 }
 
-static bool limits_room(struct bc_limits_cache *c)
+static bool limits_room(struct bc_cache *c)
 {
 	size_t cap = c->cap ? 2 * c->cap : 64;
 	struct limits_entry *nv;
@@ -648,7 +791,7 @@ static bool limits_room(struct bc_limits_cache *c)
 	return true;
 }
 
-static void limits_keep(struct bc_limits_cache *c, const struct stat *st, const struct bc_table *t)
+static void limits_keep(struct bc_cache *c, const struct stat *st, const struct bc_table *t)
 {
 	struct limits_entry e = { t->ctid, st->st_dev, st->st_ino, st->st_size, st->st_mtim,
 				  st->st_ctim, { { 0 } } };
@@ -687,7 +830,7 @@ static int config_limits(const struct vz_host *host, const char *ctid, struct bc
 				       ctid, path);
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to read %s: %s", path, strerror(errno));
 	}
-	if (limits_cached(host->limits, &st, t))
+	if (limits_cached(host->cache, &st, t))
 		return 0;
 	r = vz_conf_load(path, &cf, NULL, err);
 	if (r == -ENOENT)
@@ -699,15 +842,15 @@ static int config_limits(const struct vz_host *host, const char *ctid, struct bc
 		return r;
 	limits_from_conf(&res, t);
 	ct_res_free(&res);
-	limits_keep(host->limits, &st, t);
+	limits_keep(host->cache, &st, t);
 	return 0;
 }
 
 /* ----------------------------------------------------------------- API */
 
 /* One CT's table; locks NULL: /proc/locks is read for it alone. */
-static int table_get(const struct vz_host *host, const char *ctid,
-		     const struct lock_holders *locks, struct bc_table *ret, vz_err *err)
+static int table_get(const struct vz_host *host, const char *ctid, struct lock_source *locks,
+		     struct bc_table *ret, vz_err *err)
 {
 	struct bc_table t = { .ctid = strtoul(ctid, NULL, 10) };
 	struct ct_run run;
@@ -716,13 +859,14 @@ static int table_get(const struct vz_host *host, const char *ctid,
 	if (r < 0)
 		return r;
 	if (ct_init_run(host, ctid, &run, NULL) == 0) {
-		struct lock_holders own = { NULL, 0 };
+		struct lock_source own;
 
 		t.running = true;
 		if (!locks)
-			read_lock_holders(&own);
+			lock_source_start(&own, host->cache);
 		r = running_table(host, ctid, &run, locks ? locks : &own, &t, err);
-		free(own.pid);
+		if (!locks)
+			lock_source_end(&own);
 		if (r < 0)
 			return r;
 	}
@@ -744,7 +888,7 @@ static int by_id(const void *a, const void *b)
 
 int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *count, vz_err *err)
 {
-	struct lock_holders locks;
+	struct lock_source locks;
 	struct bc_table *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -754,7 +898,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 	if (!d)
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to read %s: %s", host->confdir,
 			       strerror(errno));
-	read_lock_holders(&locks);
+	lock_source_start(&locks, host->cache);
 	while ((e = readdir(d))) {
 		char id[32];
 
@@ -777,7 +921,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 		n++;
 	}
 	closedir(d);
-	free(locks.pid);
+	lock_source_end(&locks);
 	if (r < 0 && r != -ENOENT) {
 		free(v);
 		return r;

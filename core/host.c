@@ -45,7 +45,7 @@ int vz_host_load(struct vz_host *ret, const vz_warn *w, vz_err *err)
 		vz_host_free(&h);
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory reading %s", path);
 	}
-	h.limits = bc_limits_cache_new(); /* none only costs time */
+	h.cache = bc_cache_new(); /* none only costs time */
 	*ret = h;
 	return 0;
 }
@@ -64,7 +64,7 @@ void vz_host_free(struct vz_host *host)
 	free(host->ve_root);
 	free(host->ve_private);
 	free(host->cgroup_parent);
-	bc_limits_cache_free(host->limits);
+	bc_cache_free(host->cache);
 	memset(host, 0, sizeof(*host));
 }
 

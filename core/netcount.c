@@ -375,12 +375,14 @@ static int rule_cb(struct nl_msg *msg, void *arg)
 static int dump(struct nl_sock *sk, int type, const void *req, size_t len,
 		nl_recvmsg_msg_cb_t cb, struct dump_ctx *c)
 {
-	struct nl_msg *m = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_DUMP);
+	/* Sized to the request: libnl's default is a page, zeroed at each call. */
+	struct nl_msg *m = nlmsg_alloc_size(NLMSG_HDRLEN + NLMSG_ALIGN(len));
 	int r;
 
 	if (!m)
 		return -ENOMEM;
-	r = nlmsg_append(m, (void *)req, len, NLMSG_ALIGNTO);
+	r = nlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, NLM_F_REQUEST | NLM_F_DUMP) ?
+		    nlmsg_append(m, (void *)req, len, NLMSG_ALIGNTO) : -NLE_NOMEM;
 	if (r == 0)
 		r = nl_send_auto(sk, m);
 	nlmsg_free(m);

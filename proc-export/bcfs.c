@@ -262,13 +262,21 @@ const char *bcfs_dir(const struct vz_host *host)
 
 /* --------------------------------------------------------- live sources */
 
+struct host_helper;
+
 struct bcfs_ctx {
 	const struct vz_host *host;
+	struct host_helper *helper; /* NULL until the loop serves */
 };
+
+static struct bcfs_ctx *ctx_get(void)
+{
+	return fuse_get_context()->private_data;
+}
 
 static const struct vz_host *ctx_host(void)
 {
-	return ((struct bcfs_ctx *)fuse_get_context()->private_data)->host;
+	return ctx_get()->host;
 }
 
 /* The CTs with a config (<id>.conf in VE_CONFDIR), by id order of the directory;
@@ -410,29 +418,146 @@ static bool shows_host(enum bcfs_node node)
 	return node == BCFS_F_UBC || node == BCFS_F_BC_RESOURCES || node == BCFS_F_VEINFO;
 }
 
-/* A file's text over the tables of tables_for, with the host's block where it belongs. */
-static int render_file(const struct vz_host *host, enum bcfs_node node, const struct bc_table *cts,
-		       size_t n, char **ret)
-{
-	struct bc_table h;
-	char *text;
+/* The host's block is computed by a helper thread while the thread that opened the
+ * file computes the CTs' tables: the two read different kernel files, and at a few CTs
+ * the host's takes as long as theirs.  One helper stays for the daemon's life, as a
+ * thread made and ended at each open cost more than it saved; when it is busy with
+ * another open's block, an opener computes its own. */
+struct host_job {
+	struct bc_table t;
 	int r;
+	bool handed, finished;
+};
+
+struct host_helper {
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	const struct vz_host *host;
+	struct host_job *job; /* handed over and not finished */
+	bool running, stop;
+	pthread_t thread;
+};
+
+static void *host_helper_run(void *arg)
+{
+	struct host_helper *hh = arg;
+
+	pthread_mutex_lock(&hh->lock);
+	for (;;) {
+		struct host_job *j;
+
+		while (!hh->job && !hh->stop)
+			pthread_cond_wait(&hh->wake, &hh->lock);
+		if (!hh->job)
+			break;
+		j = hh->job;
+		pthread_mutex_unlock(&hh->lock);
+		j->r = bc_table_host(hh->host, &j->t, NULL);
+		pthread_mutex_lock(&hh->lock);
+		j->finished = true;
+		hh->job = NULL;
+		pthread_cond_broadcast(&hh->done);
+	}
+	pthread_mutex_unlock(&hh->lock);
+	return NULL;
+}
+
+/* Without a thread (none can be made), every opener computes its own block. */
+static void host_helper_start(struct host_helper *hh, const struct vz_host *host)
+{
+	*hh = (struct host_helper){ .host = host };
+	pthread_mutex_init(&hh->lock, NULL);
+	pthread_cond_init(&hh->wake, NULL);
+	pthread_cond_init(&hh->done, NULL);
+	hh->running = pthread_create(&hh->thread, NULL, host_helper_run, hh) == 0;
+}
+
+static void host_helper_stop(struct host_helper *hh)
+{
+	pthread_mutex_lock(&hh->lock);
+	hh->stop = true;
+	pthread_cond_signal(&hh->wake);
+	pthread_mutex_unlock(&hh->lock);
+	if (hh->running)
+		pthread_join(hh->thread, NULL);
+	hh->running = false;
+	pthread_cond_destroy(&hh->done);
+	pthread_cond_destroy(&hh->wake);
+	pthread_mutex_destroy(&hh->lock);
+}
+
+static void host_job_start(struct host_helper *hh, struct host_job *j)
+{
+	*j = (struct host_job){ 0 };
+	if (!hh)
+		return;
+	pthread_mutex_lock(&hh->lock);
+	if (hh->running && !hh->job) {
+		hh->job = j;
+		j->handed = true;
+		pthread_cond_signal(&hh->wake);
+	}
+	pthread_mutex_unlock(&hh->lock);
+}
+
+static int host_job_end(struct host_helper *hh, const struct vz_host *host, struct host_job *j,
+			const struct bc_table **ret)
+{
+	if (j->handed) {
+		pthread_mutex_lock(&hh->lock);
+		while (!j->finished)
+			pthread_cond_wait(&hh->done, &hh->lock);
+		pthread_mutex_unlock(&hh->lock);
+	} else {
+		j->r = bc_table_host(host, &j->t, NULL);
+	}
+	if (j->r < 0)
+		return j->r == -ENOMEM ? j->r : -EIO;
+	*ret = &j->t;
+	return 0;
+}
+
+/* A file's text over the tables of tables_for, with the host's block (h) where it
+ * belongs. */
+static int render_file(enum bcfs_node node, const struct bc_table *cts, size_t n,
+		       const struct bc_table *h, char **ret)
+{
+	char *text;
 
 	if (!shows_host(node))
 		return bcfs_render(node, cts, n, ret);
-	r = bc_table_host(host, &h, NULL);
-	if (r < 0)
-		return r == -ENOMEM ? r : -EIO;
 	if (node == BCFS_F_UBC)
-		text = bcx_user_beancounters(cts, n, &h);
+		text = bcx_user_beancounters(cts, n, h);
 	else if (node == BCFS_F_BC_RESOURCES)
-		text = bcx_bc_resources(cts, n, &h);
+		text = bcx_bc_resources(cts, n, h);
 	else
-		text = bcx_veinfo(cts, n, &h);
+		text = bcx_veinfo(cts, n, h);
 	if (!text)
 		return -ENOMEM;
 	*ret = text;
 	return 0;
+}
+
+/* The text of the file at p, from counters read now. */
+static int file_text(const struct vz_host *host, struct host_helper *hh, const struct bcfs_path *p,
+		     char **ret)
+{
+	_cleanup_free_ struct bc_table *cts = NULL;
+	const struct bc_table *h = NULL;
+	struct host_job job;
+	size_t n = 0;
+	int r, rh = 0;
+
+	if (shows_host(p->node))
+		host_job_start(hh, &job);
+	r = tables_for(host, p, &cts, &n);
+	if (shows_host(p->node))
+		rh = host_job_end(hh, host, &job, &h);
+	if (r < 0)
+		return r;
+	if (rh < 0)
+		return rh;
+	return render_file(p->node, cts, n, h, ret);
 }
 
 /* ------------------------------------------------------ FUSE operations */
@@ -446,10 +571,13 @@ struct snapshot {
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	(void)conn;
-	/* Every lookup and attribute asks again: CTs come and go, and a kernel cache
-	 * would show a stopped CT's directory for its timeout. */
-	cfg->entry_timeout = 0;
-	cfg->attr_timeout = 0;
+	/* The kernel keeps names and attributes for a second, which saves two round trips
+	 * of every open; no number is kept, as files are direct_io and rendered at each
+	 * open.  A stopped CT's directory may then still be found for that second, but
+	 * its files fail to open (node_exists), as OpenVZ's beancounter outlived its CT
+	 * for a while.  A name not found is never kept: a started CT shows at once. */
+	cfg->entry_timeout = 1.0;
+	cfg->attr_timeout = 1.0;
 	cfg->negative_timeout = 0;
 	cfg->direct_io = 1;
 	cfg->kernel_cache = 0;
@@ -532,10 +660,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	const struct vz_host *host = ctx_host();
-	_cleanup_free_ struct bc_table *cts = NULL;
 	struct snapshot *s;
 	struct bcfs_path p;
-	size_t n = 0;
 	char *text;
 	int r;
 
@@ -550,10 +676,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	r = node_exists(host, &p);
 	if (r < 0)
 		return r;
-	r = tables_for(host, &p, &cts, &n);
-	if (r < 0)
-		return r;
-	r = render_file(host, p.node, cts, n, &text);
+	r = file_text(host, ctx_get()->helper, &p, &text);
 	if (r < 0)
 		return r;
 	s = malloc(sizeof(*s));
@@ -755,9 +878,10 @@ static void start_rebind(const struct vz_host *host)
 
 /* Serves until a signal (SIGTERM, SIGINT, SIGHUP) or an unmount ends the loop; rebind,
  * when given, is the host whose running CTs get their views from this mount. */
-static int serve(struct fuse *f, unsigned max_threads, const struct vz_host *rebind,
-		 vz_err *err)
+static int serve(struct fuse *f, struct bcfs_ctx *ctx, unsigned max_threads,
+		 const struct vz_host *rebind, vz_err *err)
 {
+	struct host_helper helper;
 	__attribute__((cleanup(loop_cfg_destroyp))) struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	struct fuse_session *se = fuse_get_session(f);
 	int r;
@@ -772,7 +896,12 @@ static int serve(struct fuse *f, unsigned max_threads, const struct vz_host *reb
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to set signal handlers");
 	if (rebind)
 		start_rebind(rebind);
+	/* After fuse_daemonize: its fork keeps no thread. */
+	host_helper_start(&helper, ctx->host);
+	ctx->helper = &helper;
 	r = fuse_loop_mt(f, cfg);
+	ctx->helper = NULL;
+	host_helper_stop(&helper);
 	fuse_remove_signal_handlers(se);
 	if (r < 0)
 		return vz_fail(err, VZ_E_SYSTEM, -r, "bcfs: the FUSE loop failed: %s", strerror(-r));
@@ -791,7 +920,7 @@ int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
 {
 	__attribute__((cleanup(fuse_destroyp))) struct fuse *f = NULL;
 	_cleanup_free_ char *dir = NULL;
-	struct bcfs_ctx ctx = { host };
+	struct bcfs_ctx ctx = { .host = host };
 	int r;
 
 	r = absolute_dir(o->dir, &dir, err);
@@ -803,6 +932,10 @@ int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
 	r = vz_mkdir_p(dir, 0755);
 	if (r < 0)
 		return vz_fail(err, VZ_E_MKDIR, -r, "Unable to create %s: %s", dir, strerror(-r));
+	/* Reads within a second share one reading of /proc/locks: numflock is then up to a
+	 * second old, and a reader never waits for the grace period that reading may cost
+	 * more than once a second (see bc_cache_share_locks). */
+	bc_cache_share_locks(host->cache, BCFS_LOCKS_SHARE_MS);
 	f = bcfs_new(&ctx, err);
 	if (!f)
 		return -EINVAL;
@@ -815,7 +948,7 @@ int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
 		fuse_unmount(f);
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to daemonize");
 	}
-	r = serve(f, o->max_threads ? o->max_threads : BCFS_THREADS_DEFAULT,
+	r = serve(f, &ctx, o->max_threads ? o->max_threads : BCFS_THREADS_DEFAULT,
 		  serves_views(host, dir) ? host : NULL, err);
 	fuse_unmount(f);
 	return r;

@@ -99,6 +99,7 @@ char *bcx_check_line(enum bcx_status status, size_t n_cts, const struct bcx_alar
 #define BCFS_DIR_DEFAULT CT_VIEW_DIR_DEFAULT
 #define BCFS_FSTYPE "fuse.bcfs" /* the type its mounts show in mountinfo */
 #define BCFS_THREADS_DEFAULT 8U
+#define BCFS_LOCKS_SHARE_MS 1000U /* numflock may be this old (bc_cache_share_locks) */
 
 enum bcfs_node {
 	BCFS_NONE = 0,

@@ -109,7 +109,7 @@ Test(counters, a_reader_that_stays_sees_every_config_change)
 	char *path = tu_ct_conf(&th, "101");
 	const char *v200 = "NUMPROC=\"200\"\n";
 
-	cr_assert_not_null(host.limits);
+	cr_assert_not_null(host.cache);
 	ct_conf("101", "NUMPROC=\"240\"\n");
 	cr_expect_eq(numproc_limit(), 240);
 	cr_expect_eq(numproc_limit(), 240);
@@ -159,10 +159,10 @@ Test(counters, many_cts_kept_apart)
 
 Test(counters, no_kept_configs_still_reads_them)
 {
-	struct bc_limits_cache *kept = host.limits;
+	struct bc_cache *kept = host.cache;
 
-	host.limits = NULL;
+	host.cache = NULL;
 	ct_conf("101", "NUMPROC=\"33\"\n");
 	cr_expect_eq(numproc_limit(), 33);
-	host.limits = kept;
+	host.cache = kept;
 }
