@@ -42,8 +42,7 @@ need_root
 need_cgroup2
 need_built bin/bcfs bench/table-raw bench/export-read
 [ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is not installed"
-modprobe fuse 2>/dev/null
-[ -c /dev/fuse ] || skip "no /dev/fuse (the fuse module does not load)"
+need_fuse
 
 fake_cts_begin bench-export 3000
 mnt=$it/export
@@ -57,11 +56,7 @@ trap cleanup EXIT
 
 "$BUILD/bin/bcfs" -f -d "$mnt" >"$it/bcfs.log" 2>&1 &
 daemon=$!
-for _ in $(seq 100); do
-	cat "$mnt/proc/vz/vswap" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-cat "$mnt/proc/vz/vswap" >/dev/null 2>&1 || fail "bcfs does not serve $mnt: $(cat "$it/bcfs.log")"
+bcfs_serving
 
 # cpu_ticks: bcfs's user+system time so far, in clock ticks.
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$daemon/stat"; }

@@ -332,6 +332,7 @@ static void locks_keep(struct bc_cache *c, const struct lock_holders *h, const s
 struct lock_source {
 	struct bc_cache *cache; /* where a reading is shared, or NULL */
 	pthread_t thread;
+	bool begun;   /* at the table's first running CT: a table of stopped CTs reads none */
 	bool pending; /* the thread runs or has not been joined */
 	bool read;    /* read for this table (else a copy of the cache's) */
 	struct timespec at;
@@ -344,12 +345,19 @@ static void *lock_source_run(void *arg)
 	return NULL;
 }
 
-/* The cache's reading when it is recent enough; else a new one.  Without a thread
- * (none can be made), the read is done here and now. */
-static void lock_source_start(struct lock_source *s, struct bc_cache *c)
+static void lock_source_init(struct lock_source *s, struct bc_cache *c)
 {
 	*s = (struct lock_source){ .cache = c };
-	if (locks_kept(c, &s->h))
+}
+
+/* The cache's reading when it is recent enough; else a new one, begun once.  Without a
+ * thread (none can be made), the read is done here and now. */
+static void lock_source_begin(struct lock_source *s)
+{
+	if (s->begun)
+		return;
+	s->begun = true;
+	if (locks_kept(s->cache, &s->h))
 		return;
 	s->read = true;
 	clock_gettime(CLOCK_MONOTONIC, &s->at);
@@ -360,6 +368,7 @@ static void lock_source_start(struct lock_source *s, struct bc_cache *c)
 
 static const struct lock_holders *lock_source_get(struct lock_source *s)
 {
+	lock_source_begin(s);
 	if (s->pending) {
 		pthread_join(s->thread, NULL);
 		s->pending = false;
@@ -373,7 +382,8 @@ static const struct lock_holders *lock_source_get(struct lock_source *s)
 
 static void lock_source_end(struct lock_source *s)
 {
-	free(lock_source_get(s)->pid);
+	if (s->begun)
+		free(lock_source_get(s)->pid);
 }
 
 /* Locks held by the CT's processes. */
@@ -848,7 +858,7 @@ static int config_limits(const struct vz_host *host, const char *ctid, struct bc
 
 /* ----------------------------------------------------------------- API */
 
-/* One CT's table; locks NULL: /proc/locks is read for it alone. */
+/* One CT's table; locks NULL: /proc/locks is read for it alone, if it runs. */
 static int table_get(const struct vz_host *host, const char *ctid, struct lock_source *locks,
 		     struct bc_table *ret, vz_err *err)
 {
@@ -859,13 +869,16 @@ static int table_get(const struct vz_host *host, const char *ctid, struct lock_s
 	if (r < 0)
 		return r;
 	if (ct_init_run(host, ctid, &run, NULL) == 0) {
-		struct lock_source own;
+		struct lock_source own, *ls = locks;
 
 		t.running = true;
-		if (!locks)
-			lock_source_start(&own, host->cache);
-		r = running_table(host, ctid, &run, locks ? locks : &own, &t, err);
-		if (!locks)
+		if (!ls) {
+			lock_source_init(&own, host->cache);
+			ls = &own;
+		}
+		lock_source_begin(ls);
+		r = running_table(host, ctid, &run, ls, &t, err);
+		if (ls == &own)
 			lock_source_end(&own);
 		if (r < 0)
 			return r;
@@ -898,7 +911,7 @@ int bc_table_all(const struct vz_host *host, struct bc_table **ret, size_t *coun
 	if (!d)
 		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to read %s: %s", host->confdir,
 			       strerror(errno));
-	lock_source_start(&locks, host->cache);
+	lock_source_init(&locks, host->cache);
 	while ((e = readdir(d))) {
 		char id[32];
 

@@ -14,11 +14,16 @@ static unsigned long long clamp(uint64_t v)
 	return v >= VZ_UNLIMITED ? VZ_UNLIMITED : (unsigned long long)v;
 }
 
+static char *put_spaces(char *p, size_t n)
+{
+	memset(p, ' ', n);
+	return p + n;
+}
+
 /* text right-aligned in width (never cut, as printf's %*s), at p; returns the end. */
 static char *put_right(char *p, const char *text, size_t len, size_t width)
 {
-	for (size_t i = len; i < width; i++)
-		*p++ = ' ';
+	p = put_spaces(p, len < width ? width - len : 0);
 	memcpy(p, text, len);
 	return p + len;
 }
@@ -44,19 +49,19 @@ static void print_row(FILE *f, const char *id, const char *name, const struct bc
 					  clamp(r->barrier), clamp(r->limit),
 					  known ? clamp(r->failcnt) : 0 };
 	size_t id_len = id ? strlen(id) : 0, name_len = strlen(name);
-	char row[10 + 2 + 24 + 5 * 21 + 1 + 64], *p = row;
+	/* The widest row handled here: an id of 24 characters, its colon and a blank, a
+	 * name of 64, five numbers of up to 20 digits each after a blank, the newline. */
+	char row[24 + 2 + 64 + 5 * 21 + 1], *p = row;
 
 	if (id_len > 24 || name_len > 64) { /* longer than any id or name can be */
 		fprintf(f, ROW_FMT, id ? id : "", id ? ':' : ' ', name, v[0], v[1], v[2], v[3], v[4]);
 		return;
 	}
-	p = put_right(p, id ? id : "", id_len, 10);
+	p = id ? put_right(p, id, id_len, 10) : put_spaces(p, 10);
 	*p++ = id ? ':' : ' ';
 	*p++ = ' ';
 	memcpy(p, name, name_len);
-	p += name_len;
-	for (size_t i = name_len; i < 12; i++)
-		*p++ = ' ';
+	p = put_spaces(p + name_len, name_len < 12 ? 12 - name_len : 0);
 	for (int i = 0; i < 5; i++) {
 		*p++ = ' ';
 		p = put_number(p, v[i], 20);

@@ -25,12 +25,7 @@ r=$(row numproc)
 
 vzctl start $ctid --wait >"$it/start.out" 2>&1 || fail "start failed: $(tail -n 3 "$it/start.out")"
 init=$(cat "$it/run/$ctid.pid")
-vzctl exec $ctid "ct-probe load $N >/tmp/load.out 2>&1 &" </dev/null
-for _ in $(seq 100); do
-	grep -q ready "$it/private/$ctid/tmp/load.out" 2>/dev/null && break
-	sleep 0.2
-done
-grep -q ready "$it/private/$ctid/tmp/load.out" || fail "the load did not start: $(cat "$it/private/$ctid/tmp/load.out")"
+probe_bg $ctid load load $N
 
 bct >"$it/table"
 cat "$it/table"

@@ -29,13 +29,8 @@ innet() { nsenter -n -t "$init" "$@"; }
 bct() { "$BUILD/tests/bctable" "$ctid"; }
 col() { awk -v r="$1" -v c="$2" '$1 == r { print $c }' "$3"; } # 2 held 3 maxheld 7 class 8 known
 
-vzctl exec $ctid "ct-probe sock $BYTES >/tmp/sock.out 2>&1 &" </dev/null
-out=$it/private/$ctid/tmp/sock.out
-for _ in $(seq 100); do
-	grep -q ready "$out" 2>/dev/null && break
-	sleep 0.2
-done
-grep -q ready "$out" || fail "the probe did not start: $(cat "$out")"
+probe_bg $ctid sock sock "$BYTES"
+out=$probe_out
 read -r _ tcp_sent _ udp_sent _ unix_sent <"$out"
 echo "probe left unread: tcp $tcp_sent udp $udp_sent unix $unix_sent bytes"
 

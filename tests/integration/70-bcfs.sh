@@ -2,7 +2,8 @@
 # bcfs serves the counters export live: three running CTs (one with numproc 64 and a
 # fork bomb) and a stopped one.  The files have OpenVZ's shape and modes, their numbers
 # are the cgroup files' (read here), the bomb's refusals show as numproc's failcnt, each
-# CT's own view holds its block alone (71-bcfs-ct.sh reads it inside CTs); 100
+# CT's own view holds its block alone (71-bcfs-ct.sh reads it inside CTs); locks a CT
+# takes show in its numflock within a second and leave with their holder; 100
 # concurrent readers for 10 s all get well-formed files; a killed daemon makes readers
 # fail at once, and a restart (which detaches the dead mount) serves the same maxheld
 # and failcnt as before and binds a view into each running CT.
@@ -11,15 +12,12 @@ set -u
 need_ct_host
 need_built bin/bcfs tests/ct-probe
 
-modprobe fuse 2>/dev/null
-[ -c /dev/fuse ] || skip "no /dev/fuse (the fuse module does not load)"
+need_fuse
 
 cts="1071 1072 1073"
 bomb=1073
 stopped=1074
-ct_host /vz/itest-bcfs itest-bcfs.slice
-mnt=$it/export
-echo "BCFS_DIR=$mnt" >>"$it/vz.conf"
+bcfs_host /vz/itest-bcfs itest-bcfs.slice
 daemon=
 
 cleanup() {
@@ -40,19 +38,9 @@ for c in $cts; do
 	vzctl start $c --wait >"$it/start.out" 2>&1 || fail "start of $c failed: $(tail -n 3 "$it/start.out")"
 done
 
-# serving: waits (10 s at most) until the mount answers.
-serving() {
-	local i
-	for i in $(seq 100); do
-		cat "$mnt/proc/vz/vswap" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "bcfs does not serve on $mnt: $(cat "$it/bcfs.log" 2>/dev/null)"
-}
-
 "$BUILD/bin/bcfs" -f >"$it/bcfs.log" 2>&1 &
 daemon=$!
-serving
+bcfs_serving
 grep " $mnt " /proc/self/mountinfo
 f=$mnt/proc/user_beancounters
 
@@ -101,6 +89,28 @@ for c in $cts; do
 	[ $((${d#-} * 100)) -le $((mem * 5 + 100)) ] || fail "CT $c physpages held $phys, memory.current $mem pages"
 	echo "CT $c: numproc $held (pids.current $pids), physpages $phys (memory.current $mem pages)"
 done
+
+# --- numflock: locks taken in a CT show in the file within a second (bcfs's reads share
+# one reading of /proc/locks for that long) and leave with the process that held them
+flocks_now() { cat "$f" >"$it/ubc.fl" && row "$it/ubc.fl" $bomb numflock | awk '{ print $1 }'; }
+# until_flocks WANT: polls the file, 3 s at most; prints within how long it saw WANT.
+until_flocks() {
+	local i
+	for i in $(seq 30); do
+		[ "$(flocks_now)" = "$1" ] && { echo "$((i * 100)) ms"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+base=$(flocks_now)
+probe_bg $bomb load load 5
+took=$(until_flocks $((base + 5))) || fail "numflock $(flocks_now), not $((base + 5)), 3 s after 5 flocks"
+echo "numflock $base -> $((base + 5)) within $took of the locks"
+for p in $(cat "/sys/fs/cgroup/$parent/$bomb/cgroup.procs"); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = ct-probe ] && kill "$p"
+done
+took=$(until_flocks "$base") || fail "numflock $(flocks_now), not $base, 3 s after the holder ended"
+echo "numflock back to $base within $took of the holder's end"
 
 # --- the fork bomb: numproc's failcnt is the kernel's count of refusals
 read -r _ _ _ _ before <<<"$(row "$it/ubc" $bomb numproc)"
@@ -203,7 +213,7 @@ grep -q 'not connected' "$it/dead.err" || fail "the dead mount said: $(cat "$it/
 
 # This time as a daemon: bcfs returns once it serves.
 "$BUILD/bin/bcfs" >"$it/bcfs.log" 2>&1 || fail "bcfs did not start again: $(cat "$it/bcfs.log")"
-serving
+bcfs_serving
 daemon=$(bcfs_pids)
 [ -n "$daemon" ] || fail "no bcfs process after it daemonized"
 [ "$(grep -c " $mnt .* - fuse.bcfs " /proc/self/mountinfo)" -eq 1 ] ||

@@ -13,8 +13,7 @@ set -u
 need_ct_host
 need_built bin/bcfs
 
-modprobe fuse 2>/dev/null
-[ -c /dev/fuse ] || skip "no /dev/fuse (the fuse module does not load)"
+need_fuse
 command -v setpriv >/dev/null || skip "no setpriv (util-linux) to act as another user"
 
 plain=1081
@@ -22,9 +21,7 @@ userns=1082
 late=1083
 cts="$plain $userns $late"
 uid=100000
-ct_host /vz/itest-bcfsct itest-bcfsct.slice
-mnt=$it/export
-echo "BCFS_DIR=$mnt" >>"$it/vz.conf"
+bcfs_host /vz/itest-bcfsct itest-bcfsct.slice
 daemon=
 
 cleanup() {
@@ -49,15 +46,6 @@ done
 # A user of CT $userns other than its root.
 echo 'u1000:x:1000:1000::/:/bin/sh' >>"$it/private/$userns/etc/passwd"
 
-# serving: waits (10 s at most) until the mount answers.
-serving() {
-	local i
-	for i in $(seq 100); do
-		cat "$mnt/proc/vz/vswap" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "bcfs does not serve on $mnt: $(cat "$it/bcfs.log" 2>/dev/null)"
-}
 # inct CT CMD...: runs CMD inside CT (stdin /dev/null).
 inct() { local c=$1; shift; vzctl exec2 "$c" "$@" </dev/null; }
 # section FILE NAME: the lines after "== NAME" up to the next "== ".
@@ -125,7 +113,7 @@ wait_view() {
 
 "$BUILD/bin/bcfs" -f >"$it/bcfs.log" 2>&1 &
 daemon=$!
-serving
+bcfs_serving
 for c in $plain $userns; do
 	vzctl start $c --wait >"$it/start.out" 2>&1 || fail "start of $c failed: $(tail -n 3 "$it/start.out")"
 done
@@ -184,7 +172,7 @@ grep -q "bcfs on $mnt does not answer" "$it/start.out" || fail "start with bcfs 
 
 # --- bcfs again: every running CT gets a live view, with no restart
 "$BUILD/bin/bcfs" >"$it/bcfs.log" 2>&1 || fail "bcfs did not start again: $(cat "$it/bcfs.log")"
-serving
+bcfs_serving
 daemon=$(bcfs_pids)
 echo "[$SECONDS s] bcfs serves again (pid $daemon)"
 for c in $cts; do

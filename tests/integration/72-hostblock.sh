@@ -10,13 +10,10 @@ set -u
 need_ct_host
 need_built bin/bcfs
 
-modprobe fuse 2>/dev/null
-[ -c /dev/fuse ] || skip "no /dev/fuse (the fuse module does not load)"
+need_fuse
 
 cts="1081 1082"
-ct_host /vz/itest-hostbc itest-hostbc.slice
-mnt=$it/export
-echo "BCFS_DIR=$mnt" >>"$it/vz.conf"
+bcfs_host /vz/itest-hostbc itest-hostbc.slice
 daemon=
 sleepers=()
 
@@ -36,10 +33,7 @@ done
 
 "$BUILD/bin/bcfs" -f >"$it/bcfs.log" 2>&1 &
 daemon=$!
-for _ in $(seq 100); do
-	cat "$mnt/proc/vz/vswap" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+bcfs_serving
 f=$mnt/proc/user_beancounters
 cat "$f" >"$it/ubc" || fail "bcfs does not serve $f: $(cat "$it/bcfs.log")"
 

@@ -87,6 +87,31 @@ ct_host_cleanup() {
 	rm -rf "$it"
 }
 
+# need_fuse: skips the test where /dev/fuse is missing (the fuse module does not load).
+need_fuse() {
+	modprobe fuse 2>/dev/null
+	[ -c /dev/fuse ] || skip "no /dev/fuse (the fuse module does not load)"
+}
+
+# bcfs_host DIR SLICE: ct_host DIR SLICE whose vz.conf has BCFS_DIR=$it/export, the
+# export's mount point; sets mnt to it.
+bcfs_host() {
+	ct_host "$1" "$2"
+	mnt=$it/export
+	echo "BCFS_DIR=$mnt" >>"$it/vz.conf"
+}
+
+# bcfs_serving: waits (10 s at most) until the bcfs on $mnt answers; fails with its
+# log ($it/bcfs.log) otherwise.
+bcfs_serving() {
+	local i
+	for i in $(seq 100); do
+		cat "$mnt/proc/vz/vswap" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "bcfs does not serve on $mnt: $(cat "$it/bcfs.log" 2>/dev/null)"
+}
+
 # bcfs_pids: the pids running this build's bcfs.
 bcfs_pids() {
 	local p
@@ -108,6 +133,22 @@ ct_probe() {
 	need_built tests/ct-probe
 	install -m 0755 "$BUILD/tests/ct-probe" "$it/private/$1/bin/ct-probe" ||
 		fail "cannot copy ct-probe into CT $1"
+}
+
+# probe_bg CTID NAME ARGS...: `ct-probe ARGS...` started in the background inside the
+# running CT, its output in the CT's /tmp/NAME.out; waits (20 s at most) for the probe's
+# "ready".  Sets probe_out to the host's path of that output.
+probe_bg() {
+	local ct=$1 name=$2 out i
+	shift 2
+	out=$it/private/$ct/tmp/$name.out
+	probe_out=$out
+	vzctl exec "$ct" "ct-probe $* >/tmp/$name.out 2>&1 &" </dev/null
+	for i in $(seq 100); do
+		grep -q ready "$out" 2>/dev/null && break
+		sleep 0.2
+	done
+	grep -q ready "$out" || fail "ct-probe $1 did not start in CT $ct: $(cat "$out" 2>/dev/null)"
 }
 
 # cg_file CTID FILE: the content of one file of the CT's cgroup.
