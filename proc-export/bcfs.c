@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -794,14 +795,15 @@ int bcfs_unmount(const char *dir, vz_err *err)
 }
 
 /* A bcfs mount on dir whose daemon died (it answers ENOTCONN) is detached so that
- * this daemon can mount; one whose daemon lives is left alone. */
+ * this daemon can mount; one whose daemon lives is left alone.  statfs always asks the
+ * daemon, where stat may be answered from the attributes the kernel keeps. */
 static int clear_stale_mount(const char *dir, vz_err *err)
 {
-	struct stat st;
+	struct statfs sf;
 
 	if (!bcfs_mounted(dir))
 		return 0;
-	if (stat(dir, &st) == 0)
+	if (statfs(dir, &sf) == 0)
 		return vz_fail(err, VZ_E_MOUNTED, EBUSY,
 			       "bcfs already serves %s: stop that daemon first", dir);
 	return bcfs_unmount(dir, err);
