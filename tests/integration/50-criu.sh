@@ -10,15 +10,29 @@
 # binds, read-only sysfs, cgroup2 on /sys/fs/cgroup in a cgroup namespace, a tmpfs /dev
 # with device nodes and the /dev/console bind, a devpts instance of its own, /dev/shm,
 # /run; the device BPF program stays on the cgroup, which the dump leaves in place.
+# bcfs runs, as on any host, so the CT holds its view of the export, a FUSE mount criu
+# cannot dump: it is declared external at the dump and bound again from the host's
+# export at the restore, where the CT reads its own block again.
 # Each criu option is explained where it is used.
 set -u
 . "$(dirname "$0")/common.bash"
 need_ct_host
+need_built bin/bcfs
+need_fuse
 command -v criu >/dev/null || skip "criu is not installed"
 
 ctid=1050
-ct_host /vz/itest-criu itest-criu.slice
-trap "ct_host_cleanup $ctid" EXIT
+bcfs_host /vz/itest-criu itest-criu.slice
+daemon=
+cleanup() {
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null
+	bcfs_kill_all "$mnt"
+	ct_host_cleanup $ctid
+}
+trap cleanup EXIT
+"$BUILD/bin/bcfs" -f >"$it/bcfs.log" 2>&1 &
+daemon=$!
+bcfs_serving
 img=$it/img
 mkdir -p "$img"
 showlog() {
@@ -37,6 +51,7 @@ case $1 in
 http) printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc 127.0.0.1 80 | head -n 1 | tr -d "\r" ;;
 counter) cat /run/counter ;;
 sleeper) ps -o pid,args | awk '$2 == "sleep" && $3 == "1000042" { print $1 }' ;;
+view) awk '$1 ~ /^[0-9]+:$/ { print $1 } $1 == "numproc" { print $2 }' "$2/proc/user_beancounters" | tr '\n' ' ' ;;
 esac
 END_OF_PROBE
 chmod 755 "$it/private/$ctid/probe"
@@ -56,6 +71,16 @@ sleeper=$(probe sleeper)
 [ "$(probe http)" = "HTTP/1.1 200 OK" ] || fail "the CT's httpd does not answer before the dump"
 before=$(probe counter)
 [ -n "$before" ] || fail "no counter"
+# view_ok WHEN: the CT's view shows its block alone, with a numproc of its running tasks.
+view_ok() {
+	local v w
+	v=$(probe view "$mnt")
+	read -ra w <<<"$v"
+	[ "${w[0]:-}" = "$ctid:" ] && [ ${#w[@]} -eq 2 ] && [ "${w[1]}" -ge 3 ] ||
+		fail "the CT's view $1: '$v'"
+	echo "the CT's view $1: block ${w[0]} numproc ${w[1]}"
+}
+view_ok "before the dump"
 echo "before: init host pid $init, sleeper pid $sleeper in the CT, counter $before, httpd answers"
 
 # criu finds the CT's pid, mount, uts, ipc, net and cgroup namespaces by itself (each
@@ -73,11 +98,16 @@ echo "before: init host pid $init, sleeper pid $sleeper in the CT, counter $befo
 #                      ("execvp("iptables-restore", ...) failed", "Locking network
 #                      failed: iptables-restore returned -1", "Dumping FAILED"); nftables
 #                      goes through libnftables, which criu links.
+#   --external mnt[<BCFS_DIR>]:bcfs  the CT's view of the export (a bind of a directory
+#                      of the host's FUSE mount, at the same path inside the CT):
+#                      without it the dump fails ("mnt: 47:./<BCFS_DIR> doesn't have a
+#                      proper root mount": its source is not in the CT's namespace);
+#                      with it the image records the mount point under the key "bcfs".
 #   -v4 -o dump.log    the log in the image directory, shown when something fails.
 # The processes are gone after a successful dump (no --leave-running).
 t0=$(date +%s.%N)
 criu dump -t "$init" -D "$img" -v4 -o dump.log --manage-cgroups --file-locks \
-	--network-lock nftables
+	--network-lock nftables --external "mnt[$mnt]:bcfs"
 rc=$?
 echo "criu dump -> $rc ($(elapsed "$t0") s)"
 [ $rc -eq 0 ] || { showlog "$img/dump.log"; fail "criu dump failed"; }
@@ -99,9 +129,11 @@ for i in $(seq 50); do [ -d "/proc/$init" ] || break; sleep 0.1; done
 #   --file-locks       restores the locks the dump recorded.
 #   --network-lock nftables: restore locks and unlocks the netns too, so the iptables
 #                      default fails here as on dump.
+#   --external mnt[bcfs]:<BCFS_DIR>/ct/<ctid>  the view, bound again from the host's
+#                      export onto its mount point.
 t0=$(date +%s.%N)
 criu restore -D "$img" -v4 -o restore.log -d --root "$it/root/$ctid" --pidfile "$it/restored.pid" \
-	--manage-cgroups --file-locks --network-lock nftables
+	--manage-cgroups --file-locks --network-lock nftables --external "mnt[bcfs]:$mnt/ct/$ctid"
 rc=$?
 echo "criu restore -> $rc ($(elapsed "$t0") s)"
 [ $rc -eq 0 ] || { showlog "$img/restore.log"; fail "criu restore failed"; }
@@ -140,6 +172,9 @@ sys.exit(nft.nft_run_cmd_from_buffer(ctx, ("delete table inet %s" % sys.argv[1])
 END_OF_PY
 [ "$(probe http)" = "HTTP/1.1 200 OK" ] || fail "the CT's httpd does not answer after the restore"
 echo "after: httpd answers over the CT's loopback"
+view_ok "after the restore"
+grep " $mnt " "/proc/$new/mountinfo" | grep -q " ro,nosuid,nodev,noexec" ||
+	fail "the restored view is not read-only, nosuid, nodev, noexec: $(grep " $mnt " "/proc/$new/mountinfo")"
 
 out=$(vzctl stop $ctid 2>&1) || fail "stop of the restored CT failed: $out"
 [ "$(vzctl status $ctid)" = "CTID $ctid exist unmounted down" ] || fail "status after stop: $(vzctl status $ctid)"
