@@ -191,6 +191,7 @@ static size_t cg_pids(bc_cgroup *cg, pid_t **ret)
 struct lock_holders {
 	pid_t *pid;
 	size_t n;
+	bool ok; /* the whole file was read: else numflock is not available */
 };
 
 static int pid_cmp(const void *a, const void *b)
@@ -206,10 +207,10 @@ static void read_lock_holders(struct lock_holders *h)
 	char line[256];
 	size_t cap = 0;
 
-	h->pid = NULL;
-	h->n = 0;
+	*h = (struct lock_holders){ NULL, 0, false };
 	if (!f)
 		return;
+	h->ok = true;
 	while (fgets(line, sizeof(line), f)) {
 		char kind[16], mode[16], rw[16], arrow[4];
 		long pid;
@@ -221,12 +222,16 @@ static void read_lock_holders(struct lock_holders *h)
 		if (h->n == cap) {
 			pid_t *nv = realloc(h->pid, (cap = cap ? 2 * cap : 64) * sizeof(*nv));
 
-			if (!nv)
+			if (!nv) {
+				h->ok = false;
 				break;
+			}
 			h->pid = nv;
 		}
 		h->pid[h->n++] = (pid_t)pid;
 	}
+	if (ferror(f))
+		h->ok = false;
 	fclose(f);
 	if (h->n > 0)
 		qsort(h->pid, h->n, sizeof(*h->pid), pid_cmp);
@@ -280,6 +285,7 @@ static int64_t ms_between(const struct timespec *a, const struct timespec *b)
 static bool holders_copy(const struct lock_holders *from, struct lock_holders *to)
 {
 	to->n = 0;
+	to->ok = from->ok;
 	to->pid = from->n ? malloc(from->n * sizeof(*to->pid)) : NULL;
 	if (from->n && !to->pid)
 		return false;
@@ -306,12 +312,12 @@ static bool locks_kept(struct bc_cache *c, struct lock_holders *ret)
 	return ok;
 }
 
-/* Keeps a reading begun at `at` unless a later one is kept already. */
+/* Keeps a whole reading begun at `at` unless a later one is kept already. */
 static void locks_keep(struct bc_cache *c, const struct lock_holders *h, const struct timespec *at)
 {
 	struct lock_holders copy;
 
-	if (!c)
+	if (!c || !h->ok)
 		return;
 	pthread_mutex_lock(&c->lock);
 	if (c->locks_max_age_ms > 0 && (!c->have_locks || ms_between(&c->locks_at, at) > 0) &&
@@ -587,6 +593,7 @@ static void net_usage(pid_t init, struct bc_table *t)
 
 static void tasks(bc_cgroup *cg, pid_t init, struct lock_source *locks, struct bc_table *t)
 {
+	const struct lock_holders *lh;
 	struct task_sums s = { .userns = own_userns(init) };
 	pid_t *pids;
 	size_t n = cg_pids(cg, &pids);
@@ -601,7 +608,9 @@ static void tasks(bc_cgroup *cg, pid_t init, struct lock_source *locks, struct b
 	set_usage(t, UB_NUMPTY, count_ptys(init), 0);
 	net_usage(init, t);
 	/* Last, so that the read of /proc/locks has had the longest time to end. */
-	set_usage(t, UB_NUMFLOCK, count_flocks(pids, n, lock_source_get(locks)), 0);
+	lh = lock_source_get(locks);
+	if (lh->ok)
+		set_usage(t, UB_NUMFLOCK, count_flocks(pids, n, lh), 0);
 	free(pids);
 }
 
