@@ -40,8 +40,8 @@ static char *put_number(char *p, unsigned long long v, size_t width)
 }
 
 /* One row as ROW_FMT prints it.  Written out by hand: an export of many CTs is tens of
- * thousands of rows at each read, and printf's parsing of the format was most of the
- * time spent outside the kernel. */
+ * thousands of rows at each read, and fprintf took half of the export's time outside
+ * the kernel. */
 static void print_row(FILE *f, const char *id, const char *name, const struct bc_row *r)
 {
 	bool known = r->usage_known;
