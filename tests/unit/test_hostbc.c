@@ -332,3 +332,33 @@ Test(hostbc, a_damaged_state_file_is_taken_for_what_it_holds)
 	cr_expect_null(strstr(next, "\n99 "), "state: %s", next);
 	free(next);
 }
+
+/* Lines cut short or run together (a torn write, an edit by hand) give no value:
+ * taking a prefix of a number would raise or lower maxheld by a guess. */
+Test(hostbc, a_state_line_is_taken_whole_or_not_at_all)
+{
+	static const char *const bad[] = {
+		"boot b-1\n5 900x\n",  "boot b-1\n5 \n",     "boot b-1\n5  900\n",
+		"boot b-1\n5\t900\n",  "boot b-1\n-5 900\n", "boot b-1\n5 -900\n",
+		"boot b-1\n5 99999999999999999999999\n",      "boot b-1\n4294967301 900\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bc_table t = held_table(300, 5000);
+		char *next = NULL;
+
+		cr_assert_eq(bc_maxheld_merge(bad[i], "boot b-1\n", &t, &next), 1, "%s", bad[i]);
+		cr_expect_eq(t.row[UB_NUMPROC].maxheld, 300, "%s", bad[i]);
+		free(next);
+	}
+	{
+		struct bc_table t = held_table(300, 5000);
+		char *next = NULL;
+
+		/* The last line needs no newline; the largest value is taken as it is. */
+		cr_assert_geq(bc_maxheld_merge("boot b-1\n6 5000\n5 18446744073709551615", "boot b-1\n",
+					       &t, &next), 0);
+		cr_expect_eq(t.row[UB_NUMPROC].maxheld, UINT64_MAX);
+		free(next);
+	}
+}
