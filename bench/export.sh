@@ -92,14 +92,24 @@ raw_reads() {
 	done <<<"$lines"
 }
 
-# med FILE: the median of the numbers in FILE (us), in ms.
-med() {
+# mid FILE: the median of the numbers in FILE; med FILE: the same of microseconds, in ms.
+mid() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.2f", m / 1000 }'
+		printf "%.6f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+med() { awk -v m="$(mid "$1")" 'BEGIN { printf "%.2f", m / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+# pair_ratio: export / raw of the repetition just run, each the median of its reads.  A
+# repetition's two halves run back to back, so a slow spell of the machine weighs on both.
+pair_ratio() {
+	local e c h
+	e=$(med <(tail -n "$reads" "$out/$size-export"))
+	c=$(med <(tail -n "$reads" "$out/$size-raw"))
+	h=$(med <(tail -n "$reads" "$out/$size-host"))
+	ratio "$e" "$(sum "$c" "$h")"
+	echo
+}
 
 for size in "${sizes[@]}"; do
 	t0=$EPOCHREALTIME
@@ -113,6 +123,7 @@ for size in "${sizes[@]}"; do
 		else
 			raw_reads && export_reads
 		fi || fail "repetition $i at $size CTs failed"
+		pair_ratio >>"$out/$size-pairs"
 	done
 done
 
@@ -121,8 +132,8 @@ echo
 echo "bcfs's proc/user_beancounters read whole (export) against a minimal loop over the same"
 echo "kernel files (raw: the CTs' files and, apart, the host block's, by table-raw --host);"
 echo "$reps rounds of $reads reads each; medians in ms of wall time"
-printf '%6s %6s %10s %10s %10s %10s %9s %14s %8s\n' CTs reads export "raw CTs" "raw host" "raw" export/raw \
-	"bcfs CPU/read" "FUSE"
+printf '%6s %6s %10s %10s %10s %10s %9s %14s %8s %s\n' CTs reads export "raw CTs" "raw host" "raw" export/raw \
+	"bcfs CPU/read" "FUSE" "  paired (each repetition)"
 for size in "${sizes[@]}"; do
 	f=$out/$size-export
 	[ -s "$f" ] || continue
@@ -131,11 +142,16 @@ for size in "${sizes[@]}"; do
 	rh=$(med "$out/$size-host")
 	raw=$(sum "$rc" "$rh")
 	cpu=$(awk -v t="$tick_ms" '{ ticks += $1; n += $2 } END { printf "%.2f", ticks * t / n }' "$out/$size-cpu")
-	printf '%6d %6d %10s %10s %10s %10s %9s %14s %8s\n' "$size" "$(wc -l <"$f")" "$e" "$rc" "$rh" "$raw" \
-		"$(ratio "$e" "$raw")" "$cpu" "$(med "$out/$size-fuse")"
+	pairs=$(sort -n "$out/$size-pairs" | tr '\n' ' ')
+	printf '%6d %6d %10s %10s %10s %10s %9s %14s %8s   %s (%s)\n' "$size" "$(wc -l <"$f")" "$e" "$rc" "$rh" \
+		"$raw" "$(ratio "$e" "$raw")" "$cpu" "$(med "$out/$size-fuse")" \
+		"$(awk -v m="$(mid "$out/$size-pairs")" 'BEGIN { printf "%.2f", m }')" \
+		"${pairs% }"
 done
 echo "export: open, read and close of the file through FUSE; bcfs renders it at each open"
 echo "(bc_table_all for every CT, the host's block, the text).  raw: the same kernel files"
 echo "opened, read and closed once each per read, nothing parsed.  Goal: export/raw <= 1.5"
 echo "FUSE: a read of proc/vz/vswap, the round trips of a read with no table behind them"
+echo "paired: the median of each repetition's own export/raw (and, in brackets, all of them):"
+echo "the two halves of a repetition run back to back, so a slow spell weighs on both"
 echo "CPUs: $(nproc), kernel $(uname -r)"
