@@ -1,7 +1,8 @@
 # OpenVZ-style beancounters on a stock kernel.
 #
 #   make            build libbc and the tools into build/
-#   make check      deps, build, unit tests (plain and ASan/UBSan), integration suite in a guest
+#   make check      deps, layering, build, unit tests (plain and ASan/UBSan), guest suite
+#   make layers     hold every #include to the arrows of core/LAYERS
 #   make demo       deps, build, boot the guest and run a short scripted session
 #   make install    install what `make` built (PREFIX, DESTDIR); rebuilds nothing
 #   make deps       install every Debian package the project needs
@@ -36,7 +37,7 @@ LIBS_vzlist = -ljson-c
 LIBS_bcfs = -lfuse3 -lpthread
 
 CONF_SRCS = $(wildcard conf/*.c)
-CORE_SRCS = $(wildcard core/*.c)
+CORE_SRCS = $(wildcard core/*/*.c)
 EXPORT_SRCS = $(wildcard proc-export/*.c)
 CLI_SRCS  = ctl/cli.c
 UNIT_SRCS = $(wildcard tests/unit/*.c)
@@ -52,7 +53,7 @@ TOOL_BINS = $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_BIN  = $(BUILD)/tests/unit-tests
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all check unit unit-asan consumers integration demo install deps fuzz clean template bench bench-counters bench-export
+.PHONY: all layers check unit unit-asan consumers integration demo install deps fuzz clean template bench bench-counters bench-export
 CT_PROBE = $(BUILD)/tests/ct-probe
 
 all: $(TOOL_BINS) $(HELPER_BINS) $(CT_PROBE)
@@ -114,7 +115,12 @@ consumers: $(TOOL_BINS) $(HELPER_BINS)
 integration: all
 	BUILD=$(abspath $(BUILD)) bash tests/vm/run-suite.sh
 
+# Every #include held to the arrows between layers written in core/LAYERS.
+layers:
+	python3 scripts/check-layers $(CURDIR)
+
 check: deps
+	$(MAKE) layers
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) consumers

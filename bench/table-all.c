@@ -9,7 +9,6 @@
  *
  * vz.conf comes from $VZ_CONF as for the tools; loading it is not timed.  The first call
  * of a process also starts the cgroup backend (libcgroup's init). */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/cgroup/cgroup.h"
 
 static int64_t now_us(void)
 {
@@ -32,7 +32,7 @@ static int64_t tv_us(const struct timeval *tv)
 	return (int64_t)tv->tv_sec * 1000000 + tv->tv_usec;
 }
 
-static int calls(const struct vz_host *host, long n)
+static int calls(const struct vz_host *host, struct bc_cache *cache, long n)
 {
 	for (long i = 0; i < n; i++) {
 		struct rusage r0, r1;
@@ -43,7 +43,7 @@ static int calls(const struct vz_host *host, long n)
 
 		getrusage(RUSAGE_SELF, &r0);
 		t0 = now_us();
-		if (bc_table_all(host, &t, &count, &err) < 0) {
+		if (bc_table_all(host, cache, &t, &count, &err) < 0) {
 			fprintf(stderr, "table-all: %s\n", err.msg);
 			return 1;
 		}
@@ -59,41 +59,36 @@ static int calls(const struct vz_host *host, long n)
 	return 0;
 }
 
-static int phases(const struct vz_host *host)
+static int phases(const struct vz_host *host, struct bc_cache *cache)
 {
 	int64_t conf_us = 0, pid_us = 0, open_us = 0, get_us = 0;
+	unsigned long *ids = NULL;
 	size_t n = 0;
-	struct dirent *e;
-	DIR *d = opendir(host->confdir);
 	bc_cgroup *warm = NULL;
+	vz_err err;
 
-	if (!d) {
-		perror("table-all: VE_CONFDIR");
+	if (vz_host_list_cts(host, &ids, &n, &err) < 0) {
+		fprintf(stderr, "table-all: %s\n", err.msg);
 		return 1;
 	}
-	while ((e = readdir(d))) {
+	for (size_t i = 0; i < n; i++) {
 		char id[32];
 		vz_conf *cf = NULL;
 		struct ct_res res = { 0 };
 		struct bc_table t;
 		bc_cgroup *cg = NULL;
-		char *path;
 		pid_t init;
 		int64_t t0;
-		vz_err err;
 
-		if (!ct_conf_file_id(e->d_name, id, sizeof(id)))
-			continue;
+		snprintf(id, sizeof(id), "%lu", ids[i]);
 		if (!warm) /* the backend's one-time start is not a per-CT cost */
 			(void)bc_cg_open(host, id, &warm, NULL);
-		path = vz_host_ct_conf_path(host, id);
 		t0 = now_us();
-		if (path && vz_conf_load(path, &cf, NULL, &err) == 0)
-			(void)ct_res_from_conf(host->conf, cf, &res, NULL, &err);
+		if (vz_host_ct_conf(host, id, &cf, &err) == 0)
+			(void)vz_host_ct_res(host, cf, &res, &err);
 		conf_us += now_us() - t0;
 		ct_res_free(&res);
 		vz_conf_free(cf);
-		free(path);
 		t0 = now_us();
 		(void)ct_init_pid(host, id, &init, NULL);
 		pid_us += now_us() - t0;
@@ -102,15 +97,14 @@ static int phases(const struct vz_host *host)
 		open_us += now_us() - t0;
 		bc_cg_free(cg);
 		t0 = now_us();
-		if (bc_table_get(host, id, &t, &err) < 0) {
+		if (bc_table_get(host, cache, id, &t, &err) < 0) {
 			fprintf(stderr, "table-all: %s: %s\n", id, err.msg);
-			closedir(d);
+			free(ids);
 			return 1;
 		}
 		get_us += now_us() - t0;
-		n++;
 	}
-	closedir(d);
+	free(ids);
 	bc_cg_free(warm);
 	printf("config_us %lld pid_us %lld cgopen_us %lld get_us %lld cts %zu\n", (long long)conf_us,
 	       (long long)pid_us, (long long)open_us, (long long)get_us, n);
@@ -119,6 +113,7 @@ static int phases(const struct vz_host *host)
 
 int main(int argc, char **argv)
 {
+	struct bc_cache *cache;
 	struct vz_host host;
 	vz_err err;
 	char *end;
@@ -135,7 +130,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "table-all: %s\n", err.msg);
 		return 1;
 	}
-	r = n ? calls(&host, n) : phases(&host);
+	/* One cache for the process, as the export keeps one: later calls show the cost of
+	 * a reader that stays. */
+	cache = bc_cache_new();
+	r = n ? calls(&host, cache, n) : phases(&host, cache);
+	bc_cache_free(cache);
 	vz_host_free(&host);
 	return r;
 }

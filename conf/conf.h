@@ -92,6 +92,9 @@ int vz_fail(vz_err *err, int exit_code, int sys_errno, const char *fmt, ...)
 
 /* Puts "<context>: " in front of an already filled message. */
 void vz_err_prefix(vz_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds text after an already filled message (a second thing that went wrong while
+ * handling the first), cut to fit; the exit code and errno stay the first failure's. */
+void vz_err_append(vz_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Warnings: library code never prints; it hands each warning to this callback. */
 typedef struct vz_warn {

@@ -53,3 +53,16 @@ void vz_warnf(const vz_warn *w, const char *fmt, ...)
 	va_end(ap);
 	w->fn(w->ctx, msg);
 }
+
+void vz_err_append(vz_err *err, const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+
+	if (!err)
+		return;
+	len = strnlen(err->msg, sizeof(err->msg) - 1);
+	va_start(ap, fmt);
+	vsnprintf(err->msg + len, sizeof(err->msg) - len, fmt, ap);
+	va_end(ap);
+}

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "ctl/cli.h"
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/ct/ct.h"
 #include "proc-export/export.h"
 
 #define PROG "bcmetrics"
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 		cli_report(&err);
 		return 1;
 	}
-	r = bc_table_all(&host, &t, &n, &err);
+	r = bc_table_all(&host, NULL, &t, &n, &err);
 	vz_host_free(&host);
 	if (r < 0) {
 		cli_report(&err);

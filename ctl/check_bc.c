@@ -18,7 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/ct/ct.h"
 #include "proc-export/export.h"
 
 #define DEFAULT_STATE "/var/tmp/check_bc.state"
@@ -327,7 +328,7 @@ int main(int argc, char **argv)
 	} else {
 		if (!have_host)
 			return unknown("%s", err.msg);
-		r = bc_table_all(&host, &t, &n, &err);
+		r = bc_table_all(&host, NULL, &t, &n, &err);
 		if (r < 0) {
 			vz_host_free(&host);
 			return unknown("%s", err.msg);

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/ct/ct.h"
 #include "ctl/cli.h"
 
 #define PROG "vzcfgvalidate"

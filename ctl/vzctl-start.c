@@ -62,11 +62,11 @@ static int parse_run_opts(const char *prog, int argc, char **argv, bool is_start
 	return 0;
 }
 
-static int take_lock(struct vzctl_ctx *ctx, const char *status, struct ct_lock *lock)
+static int open_ct(struct vzctl_ctx *ctx, const char *status, struct ct_handle *ct)
 {
 	vz_err err;
 
-	if (!ctx->skiplock && ct_lock_take(ctx->host.lockdir, ctx->ctid_str, status, lock, &err) < 0)
+	if (ct_open(&ctx->host, ctx->ctid, ctx->skiplock ? NULL : status, ct, &err) < 0)
 		return cli_report(&err);
 	return 0;
 }
@@ -95,26 +95,26 @@ static int do_stop(struct vzctl_ctx *ctx, const struct ct_run_opts *o)
 int vzctl_start(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
-	struct ct_lock lock = { NULL, -1 };
+	struct ct_handle ct;
 	int r = parse_run_opts("vzctl start", argc, argv, true, &o);
 
-	if (r || (r = take_lock(ctx, "starting", &lock)))
+	if (r || (r = open_ct(ctx, "starting", &ct)))
 		return r;
 	r = do_start(ctx, &o);
-	ct_lock_release(&lock);
+	ct_close(&ct);
 	return r;
 }
 
 int vzctl_stop(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
-	struct ct_lock lock = { NULL, -1 };
+	struct ct_handle ct;
 	int r = parse_run_opts("vzctl stop", argc, argv, false, &o);
 
-	if (r || (r = take_lock(ctx, "stopping", &lock)))
+	if (r || (r = open_ct(ctx, "stopping", &ct)))
 		return r;
 	r = do_stop(ctx, &o);
-	ct_lock_release(&lock);
+	ct_close(&ct);
 	return r;
 }
 
@@ -122,17 +122,16 @@ int vzctl_stop(struct vzctl_ctx *ctx, int argc, char **argv)
 int vzctl_restart(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
-	struct ct_lock lock = { NULL, -1 };
-	pid_t pid;
+	struct ct_handle ct;
 	int r = parse_run_opts("vzctl restart", argc, argv, true, &o);
 
-	if (r || (r = take_lock(ctx, "restarting", &lock)))
+	if (r || (r = open_ct(ctx, "restarting", &ct)))
 		return r;
 	cli_info("Restarting container");
-	if (ct_init_pid(&ctx->host, ctx->ctid_str, &pid, NULL) == 0)
+	if (ct.running)
 		r = do_stop(ctx, &o);
 	if (r == 0)
 		r = do_start(ctx, &o);
-	ct_lock_release(&lock);
+	ct_close(&ct);
 	return r;
 }

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/ct/ct.h"
 
 /* What every command gets: the host settings, the CT it acts on, the global flags. */
 struct vzctl_ctx {

@@ -186,7 +186,7 @@ static int read_tables(const struct vz_host *host, const struct vzlist_opts *o, 
 	int r;
 
 	if (o->n_ids == 0)
-		return bc_table_all(host, ret, ret_n, err) < 0 ? cli_report(err) : 0;
+		return bc_table_all(host, NULL, ret, ret_n, err) < 0 ? cli_report(err) : 0;
 	r = resolve_ids(host, o, &ids, &n_ids);
 	if (r)
 		return r;
@@ -199,7 +199,7 @@ static int read_tables(const struct vz_host *host, const struct vzlist_opts *o, 
 		char id[24];
 
 		snprintf(id, sizeof(id), "%lu", ids[i]);
-		r = bc_table_get(host, id, &v[n], err);
+		r = bc_table_get(host, NULL, id, &v[n], err);
 		if (r == -ENOENT) /* no such CT: legacy vzlist skipped it */
 			continue;
 		if (r < 0) {

@@ -8,7 +8,8 @@
 
 #include <json-c/json.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/ct/ct.h"
 
 #define EXIT_FAIL 1 /* legacy vzlist's only error status */
 

@@ -30,7 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/ct/ct.h"
 
 #define PROG "vzubc"
 #define DEFAULT_BCFS_DIR "/var/lib/bcfs"

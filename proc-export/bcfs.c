@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/base.h"
 #include "proc-export/export.h"
 
 /* ------------------------------------------------------------ the tree */
@@ -197,23 +198,6 @@ int bcfs_render(enum bcfs_node node, const struct bc_table *cts, size_t n, char 
 
 /* --------------------------------------------------------- mount table */
 
-/* Undoes the octal escapes (\040 for a blank) mountinfo writes into paths. */
-static void mountinfo_unescape(char *s)
-{
-	char *w = s;
-
-	for (const char *r = s; *r; w++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 4;
-		} else {
-			*w = *r++;
-		}
-	}
-	*w = '\0';
-}
-
 /* Field 5 (the mount point) and the field after the " - " separator (the type). */
 static bool mountinfo_line(char *line, char **point, char **type)
 {
@@ -267,6 +251,7 @@ struct host_helper;
 
 struct bcfs_ctx {
 	const struct vz_host *host;
+	struct bc_cache *cache;     /* what the tables keep between reads */
 	struct host_helper *helper; /* NULL until the loop serves */
 };
 
@@ -280,46 +265,25 @@ static const struct vz_host *ctx_host(void)
 	return ctx_get()->host;
 }
 
-/* The CTs with a config (<id>.conf in VE_CONFDIR), by id order of the directory;
- * running_only keeps those whose init lives.  *ret is malloc'd. */
+/* The CTs with a config (<id>.conf in VE_CONFDIR), by id; running_only keeps those
+ * whose init lives.  *ret is malloc'd. */
 static int list_ids(const struct vz_host *host, bool running_only, unsigned long **ret, size_t *count)
 {
-	DIR *d = opendir(host->confdir);
 	unsigned long *v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
+	size_t n = 0, kept = 0;
+	int r = vz_host_list_cts(host, &v, &n, NULL);
 
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
 		char id[24];
-		unsigned long ctid;
-		pid_t pid;
 
-		if (len < 6 || len - 5 >= sizeof(id) || strcmp(e->d_name + len - 5, ".conf") != 0)
-			continue;
-		memcpy(id, e->d_name, len - 5);
-		id[len - 5] = '\0';
-		if (ct_id_parse(id, &ctid, NULL) < 0)
-			continue;
-		if (running_only && ct_init_pid(host, id, &pid, NULL) < 0)
-			continue;
-		if (n == cap) {
-			unsigned long *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n++] = ctid;
+		snprintf(id, sizeof(id), "%lu", v[i]);
+		if (!running_only || ct_is_running(host, id))
+			v[kept++] = v[i];
 	}
-	closedir(d);
 	*ret = v;
-	*count = n;
+	*count = kept;
 	return 0;
 }
 
@@ -382,8 +346,8 @@ static bool per_ct(enum bcfs_node node)
 }
 
 /* The counter tables a file shows: its CT's alone, or every CT's. */
-static int tables_for(const struct vz_host *host, const struct bcfs_path *p, struct bc_table **ret,
-		      size_t *n)
+static int tables_for(const struct vz_host *host, struct bc_cache *cache,
+		      const struct bcfs_path *p, struct bc_table **ret, size_t *n)
 {
 	char id[24];
 	int r;
@@ -394,14 +358,14 @@ static int tables_for(const struct vz_host *host, const struct bcfs_path *p, str
 		return 0;
 	}
 	if (!per_ct(p->node)) {
-		r = bc_table_all(host, ret, n, NULL);
+		r = bc_table_all(host, cache, ret, n, NULL);
 		return r == -ENOMEM ? r : r < 0 ? -EIO : 0;
 	}
 	*ret = malloc(sizeof(**ret));
 	if (!*ret)
 		return -ENOMEM;
 	snprintf(id, sizeof(id), "%lu", p->ctid);
-	r = bc_table_get(host, id, *ret, NULL);
+	r = bc_table_get(host, cache, id, *ret, NULL);
 	if (r < 0) {
 		free(*ret);
 		/* A CT destroyed since the lookup has no file; anything else is an error,
@@ -551,7 +515,7 @@ static int file_text(const struct vz_host *host, struct host_helper *hh, const s
 
 	if (shows_host(p->node))
 		host_job_start(hh, &job);
-	r = tables_for(host, p, &cts, &n);
+	r = tables_for(host, ctx_get()->cache, p, &cts, &n);
 	if (shows_host(p->node))
 		rh = host_job_end(hh, host, &job, &h);
 	if (r < 0)
@@ -918,11 +882,17 @@ static bool serves_views(const struct vz_host *host, const char *dir)
 	return absolute_dir(bcfs_dir(host), &views, NULL) == 0 && strcmp(views, dir) == 0;
 }
 
+static void ctx_free(struct bcfs_ctx *c)
+{
+	bc_cache_free(c->cache);
+}
+
 int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
 {
 	__attribute__((cleanup(fuse_destroyp))) struct fuse *f = NULL;
 	_cleanup_free_ char *dir = NULL;
-	struct bcfs_ctx ctx = { .host = host };
+	__attribute__((cleanup(ctx_free))) struct bcfs_ctx ctx = { .host = host,
+								     .cache = bc_cache_new() };
 	int r;
 
 	r = absolute_dir(o->dir, &dir, err);
@@ -937,7 +907,9 @@ int bcfs_run(const struct vz_host *host, const struct bcfs_opts *o, vz_err *err)
 	/* Reads within a second share one reading of /proc/locks: numflock is then up to a
 	 * second old, and a reader never waits for the grace period that reading may cost
 	 * more than once a second (see bc_cache_share_locks). */
-	bc_cache_share_locks(host->cache, BCFS_LOCKS_SHARE_MS);
+	if (!ctx.cache)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	bc_cache_share_locks(ctx.cache, BCFS_LOCKS_SHARE_MS);
 	f = bcfs_new(&ctx, err);
 	if (!f)
 		return -EINVAL;

@@ -13,7 +13,8 @@
 
 #include <stddef.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/runtime/runtime.h"
 
 /* /proc/user_beancounters: `Version: 2.5`, the header, 24 rows per block in kernel
  * order with the dummy rows and without swappages, the id glued to its colon on a

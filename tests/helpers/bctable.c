@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 
 int main(int argc, char **argv)
 {
@@ -17,7 +20,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bctable CTID\n");
 		return 2;
 	}
-	if (vz_host_load(&host, NULL, &err) < 0 || bc_table_get(&host, argv[1], &t, &err) < 0) {
+	if (vz_host_load(&host, NULL, &err) < 0 || bc_table_get(&host, NULL, argv[1], &t, &err) < 0) {
 		fprintf(stderr, "bctable: %s\n", err.msg);
 		return err.exit_code ? err.exit_code : 1;
 	}

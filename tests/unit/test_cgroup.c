@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 
 #define UNTOUCHED UINT64_C(0x5eed5eed5eed5eed)
 

@@ -2,7 +2,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 
 Test(ubc, kernel_order_and_dummies)
 {

@@ -1,5 +1,6 @@
-/* The beancounter table of stopped CTs (core/counters.c): the config's limits after
- * the vswap fill, no usage, every CT with a config, by id.  Running CTs are covered by
+/* The beancounter table of stopped CTs (core/acct/counters.c): the config's limits after
+ * the vswap fill, no usage, every CT with a config, by id; what a reader that stays
+ * keeps in its cache.  Running CTs are covered by
  * the guest test 66-counters. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -8,11 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 #include "testutil.h"
 
 static struct tu_host th;
 static struct vz_host host;
+static struct bc_cache *cache; /* a reader that stays: tables share it */
 
 static void setup(void)
 {
@@ -21,10 +26,12 @@ static void setup(void)
 	tu_host_make(&th);
 	setenv("VZ_CONF", th.vzconf, 1);
 	cr_assert_eq(vz_host_load(&host, NULL, &err), 0, "%s", err.msg);
+	cache = bc_cache_new();
 }
 
 static void teardown(void)
 {
+	bc_cache_free(cache);
 	vz_host_free(&host);
 	unsetenv("VZ_CONF");
 	tu_host_free(&th);
@@ -46,7 +53,7 @@ Test(counters, stopped_ct_has_config_limits_and_no_usage)
 	vz_err err;
 
 	ct_conf("101", "NUMPROC=\"240\"\nPHYSPAGES=\"0:65536\"\nSWAPPAGES=\"0:32768\"\n");
-	cr_assert_eq(bc_table_get(&host, "101", &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(bc_table_get(&host, cache, "101", &t, &err), 0, "%s", err.msg);
 	cr_expect_eq(t.ctid, 101);
 	cr_expect_not(t.running);
 	cr_expect_eq(t.row[UB_NUMPROC].barrier, 240);
@@ -68,7 +75,7 @@ Test(counters, missing_config_is_no_ctconf)
 	struct bc_table t;
 	vz_err err;
 
-	cr_expect_eq(bc_table_get(&host, "555", &t, &err), -ENOENT);
+	cr_expect_eq(bc_table_get(&host, cache, "555", &t, &err), -ENOENT);
 	cr_expect_eq(err.exit_code, VZ_E_NO_CTCONF);
 }
 
@@ -84,7 +91,7 @@ Test(counters, all_cts_by_id)
 	ct_conf("ve-basic.conf-sample", "NUMPROC=\"9\"\n");
 	ct_conf("12", "NUMPROC=\"12\"\n"); /* below the id range */
 	ct_conf("101.conf.destroyed", "NUMPROC=\"0\"\n");
-	cr_assert_eq(bc_table_all(&host, &v, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(bc_table_all(&host, cache, &v, &n, &err), 0, "%s", err.msg);
 	cr_assert_eq(n, 3);
 	cr_expect_eq(v[0].ctid, 101);
 	cr_expect_eq(v[1].ctid, 300);
@@ -100,7 +107,7 @@ static uint64_t numproc_limit(void)
 	struct bc_table t;
 	vz_err err;
 
-	cr_assert_eq(bc_table_get(&host, "101", &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(bc_table_get(&host, cache, "101", &t, &err), 0, "%s", err.msg);
 	return t.row[UB_NUMPROC].limit;
 }
 
@@ -109,7 +116,7 @@ Test(counters, a_reader_that_stays_sees_every_config_change)
 	char *path = tu_ct_conf(&th, "101");
 	const char *v200 = "NUMPROC=\"200\"\n";
 
-	cr_assert_not_null(host.cache);
+	cr_assert_not_null(cache);
 	ct_conf("101", "NUMPROC=\"240\"\n");
 	cr_expect_eq(numproc_limit(), 240);
 	cr_expect_eq(numproc_limit(), 240);
@@ -130,7 +137,7 @@ Test(counters, a_reader_that_stays_sees_every_config_change)
 		struct bc_table t;
 		vz_err err;
 
-		cr_expect_eq(bc_table_get(&host, "101", &t, &err), -ENOENT);
+		cr_expect_eq(bc_table_get(&host, cache, "101", &t, &err), -ENOENT);
 		cr_expect_eq(err.exit_code, VZ_E_NO_CTCONF);
 	}
 }
@@ -149,7 +156,7 @@ Test(counters, many_cts_kept_apart)
 		ct_conf(id, text);
 	}
 	for (int pass = 0; pass < 2; pass++) {
-		cr_assert_eq(bc_table_all(&host, &v, &n, &err), 0, "%s", err.msg);
+		cr_assert_eq(bc_table_all(&host, cache, &v, &n, &err), 0, "%s", err.msg);
 		cr_assert_eq(n, 150);
 		for (size_t i = 0; i < n; i++)
 			cr_expect_eq(v[i].row[UB_NUMPROC].limit, v[i].ctid, "CT %lu", v[i].ctid);
@@ -159,10 +166,10 @@ Test(counters, many_cts_kept_apart)
 
 Test(counters, no_kept_configs_still_reads_them)
 {
-	struct bc_cache *kept = host.cache;
+	struct bc_cache *kept = cache;
 
-	host.cache = NULL;
+	cache = NULL;
 	ct_conf("101", "NUMPROC=\"33\"\n");
 	cr_expect_eq(numproc_limit(), 33);
-	host.cache = kept;
+	cache = kept;
 }

@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 #include "testutil.h"
 
 static void run_constant(unsigned long avenrun[3], unsigned long n, int ticks)

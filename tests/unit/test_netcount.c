@@ -15,7 +15,10 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 
 /* A reply of sock_diag: the family's header, then a meminfo attribute of nvars values
  * (none when nvars is 0): rmem_alloc 1000, wmem_alloc 20, wmem_queued 300 and the rest

@@ -3,7 +3,10 @@
 #include <linux/capability.h>
 #include <string.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 
 #define BIT(c) (UINT64_C(1) << (c))
 

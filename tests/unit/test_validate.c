@@ -3,7 +3,10 @@
 #include <limits.h>
 #include <string.h>
 
-#include "core/bc.h"
+#include "core/acct/acct.h"
+#include "core/base/base.h"
+#include "core/ct/ct.h"
+#include "core/limits/limits.h"
 
 #define UNL VZ_UNLIMITED
 #define MAX_SEEN 64

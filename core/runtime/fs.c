@@ -1,0 +1,742 @@
+/* A CT's files on the host: where they are, create and destroy, mounting the private
+ * area on the root area, the host-side action scripts, and `status`.
+ *
+ * Paths come from vz.conf layered under CTID.conf and are resolved once, from what the
+ * administrator configured; nothing inside a private area (which the CT's root
+ * controls) is ever followed: trees are walked and removed with openat/unlinkat and
+ * O_NOFOLLOW, and the bind mount is made between directory fds. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/base/base.h"
+#include "core/runtime/runtime.h"
+
+#define TAR_PROGRAM "tar"
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Creates the missing parents of a private or root area.  They are made 0700: a CT's
+ * files include setuid programs of its own root, which host users must not reach. */
+static int mkdir_parent(const char *path)
+{
+	_cleanup_free_ char *parent = strndup(path, (size_t)(strrchr(path, '/') - path));
+
+	if (!parent)
+		return -ENOMEM;
+	return *parent ? vz_mkdir_p(parent, 0700) : 0;
+}
+
+/* "<dir of path>/.<base of path>.<what>.XXXXXX": a name beside path, on its file system,
+ * that listings of the parent do not take for a CT. */
+static char *sibling_template(const char *path, const char *what)
+{
+	const char *slash = strrchr(path, '/');
+	char *s;
+
+	if (asprintf(&s, "%.*s/.%s.%s.XXXXXX", (int)(slash - path), path, slash + 1, what) < 0)
+		return NULL;
+	return s;
+}
+
+/* ------------------------------------------------------- removing trees */
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static int rm_at(int dfd, const char *name, dev_t dev);
+
+/* Empties the directory dfd/name, never leaving its file system: a mount below it (or a
+ * symlink a CT planted) is not followed. */
+static int rm_dir_content(int dfd, const char *name, dev_t dev)
+{
+	__attribute__((cleanup(closedirp))) DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+	int fd, r = 0;
+
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	if (st.st_dev != dev) {
+		close(fd);
+		return -EXDEV;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int q = rm_at(dirfd(d), de->d_name, dev);
+
+		if (q < 0 && r == 0)
+			r = q;
+	}
+	return r;
+}
+
+static int rm_at(int dfd, const char *name, dev_t dev)
+{
+	struct stat st;
+	int r;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	r = rm_dir_content(dfd, name, dev);
+	if (r < 0)
+		return r;
+	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Removes path and everything below it on its own file system. */
+static int rm_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return rm_at(AT_FDCWD, path, st.st_dev);
+}
+
+/* ------------------------------------------------------------ mountinfo */
+
+static void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The mount points that are dir or below it, in mountinfo order (parents before what is
+ * mounted on top of them or below them). */
+static int mounts_under(const char *dir, char ***ret, size_t *ret_n)
+{
+	__attribute__((cleanup(fclosep))) FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, n = 0, len = strlen(dir);
+	char **v = NULL;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *tok = strtok_r(line, " ", &save);
+
+		for (int i = 0; tok && i < 4; i++)
+			tok = strtok_r(NULL, " ", &save);
+		if (!tok)
+			continue;
+		mountinfo_unescape(tok);
+		if (strncmp(tok, dir, len) || (tok[len] && tok[len] != '/'))
+			continue;
+		char **nv = realloc(v, (n + 1) * sizeof(*v));
+
+		if (!nv || !(nv[n] = strdup(tok))) {
+			strv_free(nv ? nv : v, n);
+			return -ENOMEM;
+		}
+		v = nv;
+		n++;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* Whether something is mounted exactly on the (already resolved) directory. */
+static bool mounted_on(const char *real_root)
+{
+	char **v = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (mounts_under(real_root, &v, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		found = found || strcmp(v[i], real_root) == 0;
+	strv_free(v, n);
+	return found;
+}
+
+bool ct_is_mounted(const struct vz_host *host, const char *ctid)
+{
+	struct ct_paths p;
+	_cleanup_free_ char *real = NULL;
+
+	if (ct_load_paths(host, ctid, &p, NULL) < 0)
+		return false;
+	real = realpath(p.root, NULL);
+	ct_paths_free(&p);
+	return real && mounted_on(real);
+}
+
+/* ------------------------------------------------------- action scripts */
+
+/* Runs <confdir>/<name> when it exists (reference §4.1), on the host, with VEID and
+ * VE_CONFFILE and nothing else of ours in its environment. */
+static int run_action(const struct vz_host *host, const char *ctid, const char *conf_path,
+		      const char *name, vz_err *err)
+{
+	_cleanup_free_ char *path = NULL, *veid = NULL, *conffile = NULL;
+	struct stat st;
+	pid_t pid;
+	int st_wait;
+
+	if (asprintf(&path, "%s/%s", host->confdir, name) < 0 ||
+	    asprintf(&veid, "VEID=%s", ctid) < 0 ||
+	    asprintf(&conffile, "VE_CONFFILE=%s", conf_path) < 0)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return 0;
+	char *argv[] = { path, NULL };
+	char *envp[] = { veid, conffile, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			 NULL };
+
+	pid = fork();
+	if (pid < 0)
+		return vz_fail(err, VZ_E_ACTION_SCRIPT, errno, "Unable to run the action script %s: %s",
+			       path, strerror(errno));
+	if (pid == 0) {
+		if (chdir("/") == 0)
+			execve(path, argv, envp);
+		_exit(127);
+	}
+	st_wait = wait_pid(pid);
+	if (st_wait < 0)
+		return vz_fail(err, VZ_E_ACTION_SCRIPT, -st_wait, "Lost the action script %s: %s",
+			       path, strerror(-st_wait));
+	if (WIFEXITED(st_wait) && WEXITSTATUS(st_wait) == 0)
+		return 0;
+	if (WIFEXITED(st_wait) && WEXITSTATUS(st_wait) == 127)
+		return vz_fail(err, VZ_E_ACTION_SCRIPT, ENOEXEC,
+			       "Action script %s could not be run; make it executable with a #! line, "
+			       "or remove it", path);
+	return vz_fail(err, VZ_E_ACTION_SCRIPT, 0,
+		       "Action script %s failed (%s %d); fix it or remove it", path,
+		       WIFEXITED(st_wait) ? "exit status" : "signal",
+		       WIFEXITED(st_wait) ? WEXITSTATUS(st_wait) : WTERMSIG(st_wait));
+}
+
+/* vps.<event> for every CT, then <ctid>.<event>. */
+static int run_actions(const struct vz_host *host, const char *ctid, const char *conf_path,
+		       const char *event, vz_err *err)
+{
+	char name[64];
+	int r;
+
+	snprintf(name, sizeof(name), "vps.%s", event);
+	if ((r = run_action(host, ctid, conf_path, name, err)) < 0)
+		return r;
+	snprintf(name, sizeof(name), "%s.%s", ctid, event);
+	return run_action(host, ctid, conf_path, name, err);
+}
+
+/* ------------------------------------------------------ mount and umount */
+
+/* Binds src onto dst, both directory fds, as a private mount: mounts made later in the
+ * CT's namespace never propagate back to the host, and the mount table stays simple
+ * enough for CRIU. */
+static int bind_private(int src, int dst)
+{
+	struct mount_attr attr = { .propagation = MS_PRIVATE };
+	_cleanup_close_ int tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						       AT_EMPTY_PATH);
+
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return -errno;
+	if (move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+static int open_dir(const char *path)
+{
+	return open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int do_mount(const struct ct_paths *p, vz_err *err)
+{
+	_cleanup_free_ char *rpriv = NULL, *rroot = NULL;
+	_cleanup_close_ int src = -1, dst = -1;
+	int r;
+
+	r = mkdir_parent(p->root);
+	if (r == 0 && mkdir(p->root, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r == 0 && !is_dir(p->root))
+		r = -ENOTDIR;
+	if (r < 0)
+		return vz_fail(err, VZ_E_CREATE_ROOT, -r, "Unable to create the root area %s: %s",
+			       p->root, strerror(-r));
+	rpriv = realpath(p->private, NULL);
+	rroot = realpath(p->root, NULL);
+	if (!rpriv || !rroot || (src = open_dir(rpriv)) < 0 || (dst = open_dir(rroot)) < 0)
+		return vz_fail(err, VZ_E_MOUNT, errno, "Unable to open %s or %s: %s", p->private,
+			       p->root, strerror(errno));
+	r = bind_private(src, dst);
+	if (r < 0)
+		return vz_fail(err, VZ_E_MOUNT, -r, "Unable to mount %s on %s: %s", rpriv, rroot,
+			       strerror(-r));
+	return 0;
+}
+
+/* Unmounts the root area and whatever is still mounted below it, the deepest first. */
+static int unmount_all(const char *real_root, vz_err *err)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int r = mounts_under(real_root, &v, &n);
+
+	if (r < 0)
+		return vz_fail(err, VZ_E_UMOUNT, -r, "Unable to read /proc/self/mountinfo: %s",
+			       strerror(-r));
+	for (size_t i = n; i-- > 0;) {
+		if (umount2(v[i], UMOUNT_NOFOLLOW) == 0 || errno == EINVAL || errno == ENOENT)
+			continue;
+		r = vz_fail(err, VZ_E_UMOUNT, errno,
+			    "Unable to unmount %s: %s; a process still uses files below it "
+			    "(see 'fuser -vm %s')", v[i], strerror(errno), v[i]);
+		break;
+	}
+	strv_free(v, n);
+	if (r == 0 && mounted_on(real_root))
+		r = vz_fail(err, VZ_E_UMOUNT, EBUSY, "%s is still mounted", real_root);
+	return r;
+}
+
+int ct_mount(const struct vz_host *host, const char *ctid, vz_err *err)
+{
+	struct ct_paths p;
+	_cleanup_free_ char *rroot = NULL;
+	int r;
+
+	if ((r = ct_load_paths(host, ctid, &p, err)) < 0)
+		return r;
+	if (!is_dir(p.private)) {
+		r = vz_fail(err, VZ_E_NO_PRIVATE, ENOENT,
+			    "Container private area %s does not exist; create the CT first "
+			    "(vzctl create %s --ostemplate NAME)", p.private, ctid);
+		goto out;
+	}
+	rroot = realpath(p.root, NULL);
+	if (rroot && mounted_on(rroot)) {
+		r = vz_fail(err, VZ_E_MOUNTED, EBUSY, "Container is already mounted");
+		goto out;
+	}
+	if ((r = run_actions(host, ctid, p.conf, "premount", err)) < 0 ||
+	    (r = do_mount(&p, err)) < 0)
+		goto out;
+	r = run_actions(host, ctid, p.conf, "mount", err);
+	if (r < 0) {
+		/* The mount the scripts refused is taken back. */
+		free(rroot);
+		rroot = realpath(p.root, NULL);
+		if (rroot)
+			unmount_all(rroot, NULL);
+	}
+out:
+	ct_paths_free(&p);
+	return r;
+}
+
+int ct_umount(const struct vz_host *host, const char *ctid, vz_err *err)
+{
+	struct ct_paths p;
+	_cleanup_free_ char *rroot = NULL;
+	int r;
+
+	if ((r = ct_load_paths(host, ctid, &p, err)) < 0)
+		return r;
+	rroot = realpath(p.root, NULL);
+	if (!rroot || !mounted_on(rroot)) {
+		r = vz_fail(err, VZ_E_NOT_MOUNTED, EINVAL, "Container is not mounted");
+		goto out;
+	}
+	if (ct_is_running(host, ctid)) {
+		r = vz_fail(err, VZ_E_RUNNING, EBUSY,
+			    "Container is running -- stop it first (vzctl stop %s)", ctid);
+		goto out;
+	}
+	if ((r = run_actions(host, ctid, p.conf, "umount", err)) < 0 ||
+	    (r = unmount_all(rroot, err)) < 0)
+		goto out;
+	r = run_actions(host, ctid, p.conf, "postumount", err);
+out:
+	ct_paths_free(&p);
+	return r;
+}
+
+/* ----------------------------------------------------------------- state */
+
+int ct_state_get(const struct vz_host *host, const char *ctid, struct ct_state *ret, vz_err *err)
+{
+	struct ct_paths p;
+	struct ct_state s = { 0 };
+	_cleanup_free_ char *rroot = NULL, *dump = NULL;
+	int r;
+
+	if ((r = ct_load_paths(host, ctid, &p, err)) < 0)
+		return r;
+	s.exist = is_dir(p.private) && path_exists(p.conf);
+	rroot = realpath(p.root, NULL);
+	s.mounted = rroot && mounted_on(rroot);
+	s.running = ct_is_running(host, ctid);
+	ct_paths_free(&p);
+	if (asprintf(&dump, "%s/Dump.%s", host->dumpdir, ctid) < 0)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	s.suspended = !s.running && path_exists(dump);
+	*ret = s;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- create */
+
+static const char *const template_suffixes[] = { ".tar.gz", ".tar.xz", ".tar.zst", ".tar" };
+
+static bool plain_name(const char *s)
+{
+	return s && *s && *s != '.' && !strchr(s, '/') && strlen(s) < 256;
+}
+
+/* <TEMPLATE>/cache/<name>.tar.{gz,xz,zst} or .tar, the first that exists. */
+static int find_template(const struct vz_host *host, const char *name, char **ret, vz_err *err)
+{
+	for (size_t i = 0; i < sizeof(template_suffixes) / sizeof(template_suffixes[0]); i++) {
+		char *path;
+
+		if (asprintf(&path, "%s/cache/%s%s", host->templatedir, name, template_suffixes[i]) < 0)
+			return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+		struct stat st;
+
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			*ret = path;
+			return 0;
+		}
+		free(path);
+	}
+	return vz_fail(err, VZ_E_TEMPLATE_NOT_FOUND, ENOENT,
+		       "OS template %s not found: there is no %s/cache/%s.tar.gz (.tar.xz, .tar.zst, "
+		       ".tar); build it (vztmpl-busybox, or 'make template') or copy it there",
+		       name, host->templatedir, name);
+}
+
+/* GNU tar recognizes the compression by itself; owners are kept as numbers, since
+ * the CT's users are not the host's. */
+static int unpack(const char *tarball, const char *dir, const char *private, vz_err *err)
+{
+	char *argv[] = { TAR_PROGRAM, "--numeric-owner", "-xpf", (char *)tarball, "-C", (char *)dir,
+			 NULL };
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "Unable to run tar: %s",
+			       strerror(errno));
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			dup2(fd, 0);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	st = wait_pid(pid);
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, ENOENT,
+			       "Unable to run %s to unpack %s: install tar", TAR_PROGRAM, tarball);
+	return vz_fail(err, VZ_E_CREATE_PRIVATE, EIO,
+		       "Unable to unpack the OS template %s for %s (tar failed); is the tarball "
+		       "damaged, or the disk full?", tarball, private);
+}
+
+/* The CT's config: the sample's lines kept, the CT's own keys set. */
+static int build_conf(const struct vz_host *host, const char *tmpl, const char *sample,
+		      const struct ct_create_opts *o, vz_conf **ret, vz_err *err)
+{
+	_cleanup_conf_ vz_conf *cf = NULL;
+	int r = 0;
+
+	if (sample) {
+		_cleanup_free_ char *path = NULL;
+
+		if (asprintf(&path, "%s/ve-%s.conf-sample", host->confdir, sample) < 0)
+			return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+		r = vz_conf_load(path, &cf, NULL, err);
+		if (r < 0)
+			return vz_fail(err, VZ_E_CONFIG_COPY, -r,
+				       "Sample config %s not found: %s; pick one of the "
+				       "ve-*.conf-sample files in %s with --config",
+				       path, strerror(-r), host->confdir);
+	} else if (!(cf = vz_conf_new())) {
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	}
+	const char *keys[][2] = {
+		{ "OSTEMPLATE", tmpl },     { "VE_ROOT", o->root },     { "VE_PRIVATE", o->private },
+		{ "HOSTNAME", o->hostname }, { "NAME", o->name },       { "ORIGIN_SAMPLE", sample },
+	};
+
+	for (size_t i = 0; r == 0 && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i][1])
+			r = vz_conf_set(cf, keys[i][0], keys[i][1]);
+	if (r < 0)
+		return vz_fail(err, VZ_E_VALUE, -r, "Invalid value for the CT config");
+	*ret = cf;
+	cf = NULL;
+	return 0;
+}
+
+static int check_create_opts(const struct vz_host *host, const char *ctid,
+			     const struct ct_create_opts *o, const char *tmpl, const char *sample,
+			     vz_err *err)
+{
+	if (!tmpl)
+		return vz_fail(err, VZ_E_NO_OSTEMPLATE, EINVAL,
+			       "No OS template given: use --ostemplate NAME, or set DEF_OSTEMPLATE "
+			       "in %s", host->conf_path);
+	if (!plain_name(tmpl))
+		return vz_fail(err, VZ_E_VALUE, EINVAL,
+			       "Bad OS template name '%s': a file name in %s/cache, without "
+			       "'/' and its .tar.* suffix", tmpl, host->templatedir);
+	if (sample && !plain_name(sample))
+		return vz_fail(err, VZ_E_VALUE, EINVAL,
+			       "Bad sample config name '%s': use a name such as vswap-256m (for "
+			       "ve-vswap-256m.conf-sample), without '/'", sample);
+	if (o->hostname && !ct_hostname_valid(o->hostname))
+		return vz_fail(err, VZ_E_BAD_HOSTNAME, EINVAL,
+			       "Bad hostname '%s': letters, digits, '-' and '.' only", o->hostname);
+	if (o->name) {
+		unsigned long owner;
+
+		if (!ct_name_valid(o->name))
+			return vz_fail(err, VZ_E_CT_NAME, EINVAL,
+				       "Bad CT name '%s': 1 to 64 of A-Z a-z 0-9 . _ -, not all "
+				       "digits", o->name);
+		owner = ct_find_name(host, o->name);
+		if (owner && strtoul(ctid, NULL, 10) != owner)
+			return vz_fail(err, VZ_E_CT_NAME, EEXIST,
+				       "Name %s is already in use by CT %lu; pick another name",
+				       o->name, owner);
+	}
+	return 0;
+}
+
+/* <tree>/etc/hostname holds the hostname, as vzctl's set_hostname did, so that the CT's
+ * own start scripts agree with the runtime.  A template without /etc (or whose /etc or
+ * hostname is a symlink) is left alone: nothing in a template is followed. */
+static int write_hostname(const char *tree, const char *hostname, vz_err *err)
+{
+	_cleanup_close_ int root = open(tree, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int etc = -1, fd = -1;
+	size_t len = strlen(hostname);
+
+	if (root < 0)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "open %s: %s", tree, strerror(errno));
+	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0)
+		return 0;
+	fd = openat(etc, "hostname", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == ELOOP ? 0 : vz_fail(err, VZ_E_CREATE_PRIVATE, errno,
+						     "Unable to write %s/etc/hostname: %s", tree,
+						     strerror(errno));
+	if (write(fd, hostname, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno ? errno : EIO,
+			       "Unable to write %s/etc/hostname: %s", tree, strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* Unpacks into a temporary directory beside the private area, then writes the config
+ * and renames the directory into place: a failure leaves neither. */
+static int create_private(const struct ct_paths *p, const char *tarball, const char *hostname,
+			  vz_conf *cf, vz_err *err)
+{
+	_cleanup_free_ char *tmp = sibling_template(p->private, "create");
+	bool conf_saved = false;
+	int r;
+
+	if (!tmp)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if ((r = mkdir_parent(p->private)) < 0)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, -r, "Unable to create the parent of %s: %s",
+			       p->private, strerror(-r));
+	if (!mkdtemp(tmp))
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "Unable to create %s: %s", tmp,
+			       strerror(errno));
+	if (chmod(tmp, 0755) < 0) {
+		r = vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "chmod %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if ((r = unpack(tarball, tmp, p->private, err)) < 0 ||
+	    (hostname && (r = write_hostname(tmp, hostname, err)) < 0))
+		goto fail;
+	if ((r = vz_conf_save(cf, p->conf, NULL, err)) < 0)
+		goto fail;
+	conf_saved = true;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, p->private, RENAME_NOREPLACE) < 0) {
+		r = vz_fail(err, errno == EEXIST ? VZ_E_PRIVATE_EXISTS : VZ_E_CREATE_PRIVATE, errno,
+			    "Unable to move the new private area into %s: %s", p->private,
+			    strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	if (conf_saved)
+		unlink(p->conf);
+	rm_tree(tmp);
+	return r;
+}
+
+int ct_create(const struct vz_host *host, const char *ctid, const struct ct_create_opts *o,
+	      vz_err *err)
+{
+	const char *tmpl = o->ostemplate ? o->ostemplate : vz_conf_get(host->conf, "DEF_OSTEMPLATE");
+	const char *sample = o->config ? o->config : vz_conf_get(host->conf, "CONFIGFILE");
+	_cleanup_conf_ vz_conf *cf = NULL;
+	_cleanup_free_ char *tarball = NULL;
+	struct ct_paths p;
+	int r;
+
+	if (tmpl && !*tmpl)
+		tmpl = NULL;
+	if (sample && !*sample)
+		sample = NULL;
+	if ((r = check_create_opts(host, ctid, o, tmpl, sample, err)) < 0 ||
+	    (r = build_conf(host, tmpl, sample, o, &cf, err)) < 0)
+		return r;
+	/* Where the files go is where later commands will look: the new config decides. */
+	if ((r = ct_paths_get(host, cf, ctid, &p, err)) < 0)
+		return r;
+	if (path_exists(p.private)) {
+		r = vz_fail(err, VZ_E_PRIVATE_EXISTS, EEXIST,
+			    "Private area already exists in %s; destroy the CT first (vzctl destroy "
+			    "%s) or give another --private", p.private, ctid);
+		goto out;
+	}
+	if (path_exists(p.conf)) {
+		r = vz_fail(err, VZ_E_CONFIG_COPY, EEXIST,
+			    "Container config file %s already exists; remove it (or move it away) "
+			    "and create the CT again", p.conf);
+		goto out;
+	}
+	if ((r = find_template(host, tmpl, &tarball, err)) < 0)
+		goto out;
+	vz_warnf(o->note, "Creating container private area (%s)", tmpl);
+	r = create_private(&p, tarball, o->hostname, cf, err);
+out:
+	ct_paths_free(&p);
+	return r;
+}
+
+/* --------------------------------------------------------------- destroy */
+
+/* Moves the private area aside under a hidden name first, so that a removal that stops
+ * half way never leaves something that looks like a CT. */
+static int remove_private(const char *private, vz_err *err)
+{
+	_cleanup_free_ char *aside = sibling_template(private, "destroyed");
+	int r;
+
+	if (!aside)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if (!mkdtemp(aside) || rename(private, aside) < 0) {
+		int e = errno;
+
+		rmdir(aside);
+		return vz_fail(err, VZ_E_DELETE, e, "Unable to move the private area %s aside: %s",
+			       private, strerror(e));
+	}
+	r = rm_tree(aside);
+	if (r < 0)
+		return vz_fail(err, VZ_E_DELETE, -r,
+			       "Unable to remove %s (the private area of the destroyed CT): %s; "
+			       "remove it by hand%s", aside, strerror(-r),
+			       r == -EXDEV ? " after unmounting what is mounted below it" : "");
+	return 0;
+}
+
+int ct_destroy(const struct vz_host *host, const char *ctid, const vz_warn *note, vz_err *err)
+{
+	struct ct_paths p;
+	_cleanup_free_ char *destroyed = NULL;
+	bool has_private, has_conf;
+	int r;
+
+	if (ct_is_running(host, ctid))
+		return vz_fail(err, VZ_E_RUNNING, EBUSY,
+			       "Container is currently running. Stop it first (vzctl stop %s).", ctid);
+	if ((r = ct_load_paths(host, ctid, &p, err)) < 0)
+		return r;
+	if (ct_is_mounted(host, ctid) && (r = ct_umount(host, ctid, err)) < 0)
+		goto out;
+	has_private = path_exists(p.private);
+	has_conf = path_exists(p.conf);
+	if (!has_private && !has_conf) {
+		r = vz_fail(err, VZ_E_NO_PRIVATE, ENOENT,
+			    "Container %s does not exist: neither %s nor %s is there", ctid,
+			    p.private, p.conf);
+		goto out;
+	}
+	vz_warnf(note, "Destroying container private area: %s", p.private);
+	if (has_private && (r = remove_private(p.private, err)) < 0)
+		goto out;
+	if (has_conf) {
+		if (asprintf(&destroyed, "%s.destroyed", p.conf) < 0) {
+			r = vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+			goto out;
+		}
+		if (rename(p.conf, destroyed) < 0) {
+			r = vz_fail(err, VZ_E_DELETE, errno, "Unable to rename %s to %s: %s", p.conf,
+				    destroyed, strerror(errno));
+			goto out;
+		}
+	}
+	if (rmdir(p.root) < 0 && errno != ENOENT)
+		vz_warnf(note, "Warning: failed to remove %s: %s", p.root, strerror(errno));
+out:
+	ct_paths_free(&p);
+	return r;
+}
