@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
-#include "core/acct/acct.h"
-#include "core/ct/ct.h"
+#include "core/base/base.h"
+#include "core/model/model.h"
 #include "ctl/cli.h"
 
 #define PROG "vzcfgvalidate"
@@ -100,7 +100,7 @@ static unsigned long bytes_to_pages(unsigned long units, unsigned long unit_size
 
 	if (__builtin_mul_overflow(units, unit_size, &bytes))
 		return VZ_UNLIMITED;
-	return bytes / VZ_PAGE_SIZE;
+	return pages_floor(bytes);
 }
 
 /* Host RAM and swap in pages; 0 (unknown) when sysinfo fails, which skips the checks. */

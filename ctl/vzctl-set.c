@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/base.h"
 #include "ctl/cli.h"
 #include "ctl/vzctl.h"
 
@@ -116,7 +117,7 @@ static int parse_pages_of_bytes(const char *opt, const char *value, unsigned lon
 	if (vz_parse_value(value, VZ_UNIT_BYTES, &bytes, &cli_warn, &why) < 0)
 		return bad_value(opt, value, &why);
 	/* vzctl rounds --ram and --swap up to whole pages. */
-	*ret = bytes >= VZ_UNLIMITED ? VZ_UNLIMITED : (bytes + VZ_PAGE_SIZE - 1) / VZ_PAGE_SIZE;
+	*ret = bytes >= VZ_UNLIMITED ? VZ_UNLIMITED : pages_ceil(bytes);
 	return 0;
 }
 

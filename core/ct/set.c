@@ -3,26 +3,10 @@
  * then a restart for what only a start can give.  What to tell the user goes out as
  * notes; the front end parses and prints. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/ct/ct.h"
-
-static void note(const vz_warn *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(const vz_warn *w, const char *fmt, ...)
-{
-	char msg[VZ_ERR_MSG_MAX];
-	va_list ap;
-
-	if (!w)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vz_warnf(w, "%s", msg);
-}
 
 /* --applyconfig takes every key of the sample but the CT's own identity. */
 static const char *const sample_kept[] = { "HOSTNAME", "IP_ADDRESS", "OSTEMPLATE",
@@ -109,12 +93,12 @@ static int merge_into_conf(const struct ct_handle *ct, const struct ct_set_req *
 static int load_conf(const char *path, const struct ct_notes *n, bool warn_missing,
 		     vz_conf **ret, vz_err *err)
 {
-	int r = vz_conf_load(path, ret, n ? n->warn : NULL, err);
+	int r = vz_conf_load(path, ret, n->warn, err);
 
 	if (r != -ENOENT)
 		return r;
 	if (warn_missing)
-		note(n ? n->err : NULL, "WARNING: %s not found", path);
+		vz_warnf(n->err, "WARNING: %s not found", path);
 	*ret = vz_conf_new();
 	return *ret ? 0 : vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 }
@@ -159,10 +143,10 @@ static int apply_running(const struct ct_handle *ct, const struct ct_set_req *re
 				      "configuration file!");
 		return r;
 	}
-	note(n ? n->out : NULL, "UB limits were set successfully");
+	vz_warnf(n->out, "UB limits were set successfully");
 	later = ct_set_needs_restart(req);
 	if (later && !req->restart)
-		note(n ? n->out : NULL, "WARNING: %s takes effect at the next start of the "
+		vz_warnf(n->out, "WARNING: %s takes effect at the next start of the "
 		     "container (or use --setmode restart)", later);
 	return 0;
 }
@@ -174,7 +158,7 @@ static int save_conf(vz_conf *cf, const char *path, const struct ct_notes *n, vz
 
 	if (r < 0)
 		return r;
-	note(n ? n->out : NULL, changed ? "CT configuration saved to %s"
+	vz_warnf(n->out, changed ? "CT configuration saved to %s"
 					: "No changes in CT configuration, not saving", path);
 	return 0;
 }
@@ -185,16 +169,18 @@ static int restart(struct ct_handle *ct, const struct ct_notes *n, vz_err *err)
 	struct ct_run_opts o = { .timeout = -1 };
 	int r;
 
-	note(n ? n->out : NULL, "Restarting container");
+	vz_warnf(n->out, "Restarting container");
 	r = ct_stop(ct->host, ct->ctid, &o, err);
 	if (r == 0)
 		r = ct_start(ct->host, ct->ctid, &o, err);
 	return r;
 }
 
-int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_notes *n,
+int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_notes *notes,
 	   vz_err *err)
 {
+	static const struct ct_notes none = { NULL, NULL, NULL };
+	const struct ct_notes *n = notes ? notes : &none;
 	_cleanup_conf_ vz_conf *cf = NULL, *old_cf = NULL;
 	_cleanup_free_ char *path = vz_host_ct_conf_path(ct->host, ct->ctid);
 	int r;
@@ -205,14 +191,14 @@ int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_n
 		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
 	if ((r = load_conf(path, n, req->save, &cf, err)) < 0 ||
 	    (ct->running && (r = load_conf(path, n, false, &old_cf, err)) < 0) ||
-	    (r = merge_into_conf(ct, req, cf, n ? n->warn : NULL, err)) < 0)
+	    (r = merge_into_conf(ct, req, cf, n->warn, err)) < 0)
 		return r;
 	if (ct->running && (r = apply_running(ct, req, old_cf, cf, n, err)) < 0)
 		return r;
 	if (req->reset_ub)
 		return 0;
 	if (!req->save) {
-		note(n ? n->out : NULL, "WARNING: Settings were not saved to config (use --save flag)");
+		vz_warnf(n->out, "WARNING: Settings were not saved to config (use --save flag)");
 		return 0;
 	}
 	r = save_conf(cf, path, n, err);
