@@ -65,11 +65,33 @@ lxc_cmd() { # lxc_cmd TOOL ARGS...: a tool of the unpacked lxc
 		-P "$lxcpath" -n "$lxc_name" "$@"
 }
 
+# What LXC makes at the cgroup root when started from it: lxc.payload.NAME (the
+# container), lxc.monitor.NAME (its monitor) and lxc.pivot (where the monitor moves to
+# leave its own; LXC does not remove it).  The last is removed only if this run made it.
+lxc_tried=0
+lxc_pivot_made=1
+[ -d /sys/fs/cgroup/lxc.pivot ] && lxc_pivot_made=0
+
+# cleanup: everything this benchmark started or made, whether or not it got far and
+# whether or not the LXC rows were left out after a start: the LXC container and its
+# monitor (lxc-stop, then whatever is left in their cgroups killed), their cgroups, the
+# CT (its init, cgroup, mount and monitor "vzmon CTID") and the tree under $it.
 cleanup() {
-	if [ $lxc = 1 ]; then
+	local cg p
+	if [ $lxc_tried = 1 ]; then
 		lxc_cmd stop -k >/dev/null 2>&1
+		for cg in /sys/fs/cgroup/lxc.payload."$lxc_name"* /sys/fs/cgroup/lxc.monitor."$lxc_name"*; do
+			[ -d "$cg" ] || continue
+			echo 1 >"$cg/cgroup.kill" 2>/dev/null
+			for _ in $(seq 30); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
+		done
+		[ $lxc_pivot_made = 1 ] && rmdir /sys/fs/cgroup/lxc.pivot 2>/dev/null
 	fi
 	ct_host_cleanup $ctid
+	grep -lx "vzmon $ctid" /proc/[0-9]*/comm 2>/dev/null | while read -r p; do
+		p=${p#/proc/}
+		kill -9 "${p%/comm}" 2>/dev/null
+	done
 }
 trap cleanup EXIT
 
@@ -130,6 +152,7 @@ fi
 
 start_all() {
 	vzctl start $ctid --wait >/dev/null 2>>"$err" || fail "vzctl start failed: $(tail -n 2 "$err")"
+	[ $lxc = 1 ] && lxc_tried=1
 	if [ $lxc = 1 ] && ! lxc_cmd start >/dev/null 2>>"$err"; then
 		lxc=0
 		lxc_why="lxc-start failed: $(tail -n 3 "$lxcpath/$lxc_name.log" "$err" 2>/dev/null | grep -v '^==>' | grep . | tail -n 2 | tr '\n' ' ')"

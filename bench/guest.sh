@@ -9,9 +9,18 @@
 #   export       export.sh with the words of VZ_BENCH_EXPORT_ARGS (REPS READS SIZES)
 #
 # One that fails does not stop the others; the exit status is 1 when any failed.
+#
+# Before each benchmark, and after the last, a short report (bench/leftovers.bash):
+# the guest's load average, every process in a CT's or an LXC container's cgroup, and
+# whatever else the benchmarks before started or made that is still there (processes,
+# cgroups, mounts); anything left is killed and removed, and the report says so.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/leftovers.bash
+. "$here/leftovers.bash"
 status=0
+leftovers_init
+last=''
 for b in ${VZ_BENCH_ONLY:-exec-start overhead counters export}; do
 	case $b in
 	exec-start) args=("$@") ;;
@@ -25,6 +34,8 @@ for b in ${VZ_BENCH_ONLY:-exec-start overhead counters export}; do
 		;;
 	esac
 	echo "==== $b"
+	leftovers_check "before $b" || echo "bench: the above was left by ${last:-nothing benchmarked yet}; removed"
+	last=$b
 	bash "$here/$b.sh" ${args[@]+"${args[@]}"}
 	rc=$?
 	case $rc in
@@ -34,4 +45,7 @@ for b in ${VZ_BENCH_ONLY:-exec-start overhead counters export}; do
 	esac
 	echo
 done
+if [ -n "$last" ]; then
+	leftovers_check "after $last" || echo "bench: the above was left by $last; removed"
+fi
 exit $status
