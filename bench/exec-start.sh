@@ -10,14 +10,17 @@
 #
 # Runs as root on a pure cgroup v2 host: in the test guest, through bench/run.sh (or
 # `make bench`).  BUILD names the built tools; VZ_BENCH_LXC the root of an unpacked
-# Debian lxc (bench/fetch-lxc.sh; without it the LXC rows are left out).
+# Debian lxc (bench/fetch-lxc.sh; without it the LXC rows are left out); VZ_BENCH_BASE,
+# when set, the build directory of another version of the project (bench/build-base.sh),
+# whose vzctl exec and vzctl start are timed in the same rounds, as rows of their own: a
+# change is measured against what it changed, on the same machine in the same run.
 #
 # Both CTs come from the busybox template: the vzctl CT is created from it, the LXC
 # container's rootfs is the same tarball unpacked again.  The LXC config gives it what
 # vzctl gives its CT: new pid, mount, uts, ipc, net (loopback only) and cgroup
 # namespaces, proc, read-only sys and cgroup2, a tmpfs /dev with the same devices
 # allowed by a device program, a devpts of its own, tmpfs /dev/shm and /run, and the
-# same capability bounding set (vzctl's default, core/caps.c); no AppArmor profile and
+# same capability bounding set (vzctl's default, core/model/caps.c); no AppArmor profile and
 # no seccomp filter (vzctl has neither).  Both bounding sets are printed.
 #
 # Each round runs every command of a benchmark once, in turn, so that a slow spell of
@@ -47,6 +50,11 @@ out=$it/times
 mkdir -p "$out"
 err=$it/errors.log
 
+base_build=${VZ_BENCH_BASE:-}
+if [ -n "$base_build" ] && [ ! -x "$base_build/bin/vzctl" ]; then
+	echo "bench: no $base_build/bin/vzctl (VZ_BENCH_BASE); the base rows are left out" >&2
+	base_build=''
+fi
 lxc_root=${VZ_BENCH_LXC:-}
 lxc=0
 lxc_why=''
@@ -174,6 +182,9 @@ fi
 exec_round() { # exec_round DIR
 	timed "$1/nsenter" nsenter -t "$init" -a true || return 1
 	timed "$1/vzctl-exec" "$BUILD/bin/vzctl" exec $ctid true || return 1
+	if [ -n "$base_build" ]; then
+		timed "$1/base-exec" "$base_build/bin/vzctl" exec $ctid true || return 1
+	fi
 	if [ $lxc = 1 ]; then
 		timed "$1/lxc-attach" lxc_cmd attach -- true || return 1
 	fi
@@ -197,6 +208,10 @@ start_round() { # start_round DIR: each start timed, each stop not
 	timed "$1/vzctl-start" "$BUILD/bin/vzctl" start $ctid || return 1
 	is_init "$(cat "$it/run/$ctid.pid")" || early_vz=$((early_vz + 1))
 	vzctl stop $ctid --fast >/dev/null 2>>"$err" || return 1
+	if [ -n "$base_build" ]; then
+		timed "$1/base-start" "$base_build/bin/vzctl" start $ctid || return 1
+		vzctl stop $ctid --fast >/dev/null 2>>"$err" || return 1
+	fi
 }
 for _ in $(seq $((warmup < 2 ? warmup : 2))); do start_round "$it/warm" || fail "start warm-up failed"; done
 early_lxc=0 early_vz=0
@@ -219,6 +234,7 @@ printf '%-34s %5s %10s %7s\n' benchmark runs "median ms" ratio
 base=$(median_ms "$out/nsenter")
 row "exec  nsenter -t PID -a true" "$out/nsenter" "$base"
 row "exec  vzctl exec CT true" "$out/vzctl-exec" "$base"
+[ -n "$base_build" ] && row "exec  vzctl exec (base build)" "$out/base-exec" "$base"
 if [ $lxc = 1 ]; then
 	row "exec  lxc-attach -n CT -- true" "$out/lxc-attach" "$base"
 	base=$(median_ms "$out/lxc-start")
@@ -227,7 +243,13 @@ else
 	base=$(median_ms "$out/vzctl-start")
 fi
 row "start vzctl start CT" "$out/vzctl-start" "$base"
+[ -n "$base_build" ] && row "start vzctl start (base build)" "$out/base-start" "$base"
 echo
+if [ -n "$base_build" ]; then
+	echo "base build: $base_build ($(cat "$base_build/REV" 2>/dev/null || echo "revision unknown"))"
+	echo "this build / base build: exec $(ratio "$(median_ms "$out/vzctl-exec")" "$(median_ms "$out/base-exec")")," \
+		"start $(ratio "$(median_ms "$out/vzctl-start")" "$(median_ms "$out/base-start")")"
+fi
 if [ $lxc = 1 ]; then
 	echo "ratio: the median over the first row of its group (nsenter for exec, lxc-start for start)"
 	echo "vzctl exec / lxc-attach: $(ratio "$(median_ms "$out/vzctl-exec")" "$(median_ms "$out/lxc-attach")")"

@@ -8,6 +8,8 @@
 #   BENCH_OVERHEAD_ARGS   RUNS WORK SYSCALLS for overhead.sh (default "21 30000000 40000")
 #   BENCH_COUNTERS_ARGS   REPS CALLS SIZES for counters.sh (default "5 2 1,100,1000")
 #   BENCH_EXPORT_ARGS     REPS READS SIZES for export.sh (default "5 5 1,100,1000")
+#   BENCH_BASE            a build directory of another version (bench/build-base.sh) whose
+#                         vzctl exec and start exec-start.sh also times, in the same rounds
 #
 # For exec-start, fetches Debian's lxc into bench/cache first (bench/fetch-lxc.sh; never
 # installed); without it the LXC rows are left out.  `make bench` runs this with BUILD
@@ -23,7 +25,8 @@ case $build in /*) ;; *) build=$PWD/$build ;; esac
 
 only=${BENCH_ONLY:-exec-start overhead counters export}
 env_opts=(--env "VZ_BENCH_ONLY=$only" --env "VZ_BENCH_OVERHEAD_ARGS=${BENCH_OVERHEAD_ARGS:-}"
-	--env "VZ_BENCH_COUNTERS_ARGS=${BENCH_COUNTERS_ARGS:-}" --env "VZ_BENCH_EXPORT_ARGS=${BENCH_EXPORT_ARGS:-}")
+	--env "VZ_BENCH_COUNTERS_ARGS=${BENCH_COUNTERS_ARGS:-}" --env "VZ_BENCH_EXPORT_ARGS=${BENCH_EXPORT_ARGS:-}"
+	--env "VZ_BENCH_BASE=${BENCH_BASE:-}")
 case " $only " in
 *" exec-start "*)
 	if lxc=$("$here/fetch-lxc.sh"); then

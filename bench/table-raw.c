@@ -1,5 +1,5 @@
 /* The baseline of the table benchmark (bench/counters.sh): the kernel files that
- * core/counters.c reads for a running CT, each opened, read to its end and closed once,
+ * core/acct/counters.c reads for a running CT, each opened, read to its end and closed once,
  * with no parsing beyond what finds the next file (the init's pid, the cgroup's pids).
  *
  *   table-raw CONFDIR RUNDIR CGDIR CALLS [--host CGROOT]
@@ -9,7 +9,7 @@
  * of CGDIR/<id> (pids.*, memory.* and memory.swap.* counters and limits, memory.stat,
  * cgroup.procs); /proc/<pid>/status and the entries of /proc/<pid>/fd of each of the
  * cgroup's processes; the init's /proc/<pid>/net/packet and the entries of
- * /proc/<pid>/root/dev/pts; in the init's netns what core/netcount.c
+ * /proc/<pid>/root/dev/pts; in the init's netns what core/acct/netcount.c
  * reads (net_reads below).  Then /proc/locks once.
  *
  * Each call on a line, as table-all prints it:
@@ -120,7 +120,7 @@ static void nl_dump(int fd, uint16_t type, const void *req, size_t len, uint64_t
 		}
 }
 
-/* What core/netcount.c reads for a CT: inside the init's netns, once, a sock_diag socket,
+/* What core/acct/netcount.c reads for a CT: inside the init's netns, once, a sock_diag socket,
  * the lists of legacy tables (and a UDP socket per family to ask them), an nfnetlink
  * socket while nf_tables is loaded; back out, 7 sock_diag dumps with meminfo (TCP, UDP,
  * raw for IPv4 and IPv6; unix), each listed table's info, an nftables rule dump. */
@@ -233,7 +233,7 @@ static bool one_ct(const char *rundir, int cgdir, const char *id, uint64_t *sink
 	return true;
 }
 
-/* What core/hostbc.c reads for the host's block: the root's memory.stat, the CTs'
+/* What core/acct/hostbc.c reads for the host's block: the root's memory.stat, the CTs'
  * parent's memory.stat, pids.current and memory.swap.current, /proc/loadavg,
  * /proc/meminfo, the boot id, pid 1's network namespace as a CT's, its packet sockets
  * and the entries of its devpts. */

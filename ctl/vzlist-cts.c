@@ -66,7 +66,6 @@ static int ct_info_load(const struct vz_host *host, const struct bc_table *t, st
 			bool *ret_exist, vz_err *err)
 {
 	char id[24];
-	_cleanup_free_ char *path = NULL;
 	struct ct_info ct = { .ctid = t->ctid, .bc = *t };
 	struct ct_state st;
 	struct ct_paths paths;
@@ -74,13 +73,10 @@ static int ct_info_load(const struct vz_host *host, const struct bc_table *t, st
 	int r;
 
 	snprintf(id, sizeof(id), "%lu", t->ctid);
-	path = vz_host_ct_conf_path(host, id);
-	if (!path)
-		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
-	r = vz_conf_load(path, &ct.conf, NULL, err);
+	r = vz_host_ct_conf(host, id, &ct.conf, err);
 	if (r < 0)
 		return r;
-	r = ct_res_from_conf(host->conf, ct.conf, &ct.res, NULL, err);
+	r = vz_host_ct_res(host, ct.conf, &ct.res, err);
 	if (r < 0) {
 		vz_conf_free(ct.conf);
 		return r;

@@ -153,7 +153,7 @@ static struct value get_ubc(const struct ct_info *ct, const struct field *f)
 	}
 }
 
-/* Sampled by the CT's monitor (core/loadavg.c): none for a stopped CT, one restored by
+/* Sampled by the CT's monitor (core/acct/sampler.c): none for a stopped CT, one restored by
  * CRIU (it has no monitor) or in its first seconds. */
 static struct value get_laverage(const struct ct_info *ct, const struct field *f)
 {

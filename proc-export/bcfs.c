@@ -292,18 +292,15 @@ static int list_ids(const struct vz_host *host, bool running_only, unsigned long
  * reads its view and nobody else but the host's root does.  -ENOENT without a config. */
 static int view_owner(const struct vz_host *host, const char *id, uid_t *uid, gid_t *gid)
 {
-	_cleanup_free_ char *path = vz_host_ct_conf_path(host, id);
 	_cleanup_conf_ vz_conf *cf = NULL;
 	struct ct_res res = { 0 };
 	unsigned long u, g;
 	int r;
 
-	if (!path)
-		return -ENOMEM;
-	r = vz_conf_load(path, &cf, NULL, NULL);
+	r = vz_host_ct_conf(host, id, &cf, NULL);
 	if (r < 0)
 		return r == -ENOMEM ? r : r == -ENOENT ? -ENOENT : -EIO;
-	r = ct_res_from_conf(host->conf, cf, &res, NULL, NULL);
+	r = vz_host_ct_res(host, cf, &res, NULL);
 	if (r < 0)
 		return -ENOMEM;
 	ct_res_userns_ids(&res, &u, &g);

@@ -1,5 +1,5 @@
 /* The counters export: OpenVZ's /proc texts over the core's counter tables
- * (core/bc.h "Counters"), served by bcfs and read by vzubc and monitoring.
+ * (core/acct/acct.h), served by bcfs and read by vzubc and monitoring.
  *
  * Formatters are pure: each returns a malloc'd NUL-terminated text (NULL when out of
  * memory) for the tables given, in the order given.  Only running CTs have blocks: a
@@ -89,7 +89,7 @@ char *bcx_check_line(enum bcx_status status, size_t n_cts, const struct bcx_alar
  * serving the texts above computed at each open from the core's counters:
  *   proc/user_beancounters, proc/bc/resources, proc/bc/<id>/resources (one directory
  *   per running CT), proc/vz/veinfo, proc/vz/vswap, and per CT with a config the view
- *   that is bound onto the export directory inside it (core/bc.h "counters view"):
+ *   that is bound onto the export directory inside it (core/runtime/runtime.h "counters view"):
  *   ct/<id>/proc/user_beancounters and ct/<id>/proc/vz/veinfo (its block and its line
  *   alone, none while it is stopped), so that the same paths work on the host and in
  *   a CT.

@@ -43,7 +43,7 @@ int bc_table_all(const struct vz_host *host, struct bc_cache *cache, struct bc_t
 
 /* ---------------------------------------------------------- network usage */
 
-/* What a CT's network namespace holds (core/netcount.c), in OpenVZ's terms: socket
+/* What a CT's network namespace holds (core/acct/netcount.c), in OpenVZ's terms: socket
  * buffers in bytes (truesize, as the kernel charges them) and netfilter entries.
  * A *_known flag is false when its source could not be read; its values are then 0
  * and mean nothing. */
@@ -85,7 +85,7 @@ int bc_net_add_rule(const struct nlmsghdr *h, struct bc_net_usage *u);
 #define BC_XT_NAME_LEN 32 /* XT_TABLE_MAXNAMELEN */
 int bc_net_table_names(const char *text, char (*names)[BC_XT_NAME_LEN], size_t max);
 
-/* The host's own beancounter, block `0:` of the export (core/hostbc.c): what OpenVZ
+/* The host's own beancounter, block `0:` of the export (core/acct/hostbc.c): what OpenVZ
  * charged to UB 0, everything outside CTs.  ctid 0, running, barrier and limit
  * unlimited, failcnt 0 (nothing limits the host).  held is the system's figure less
  * the CTs' parent cgroup's, where the kernel gives both (see bc_host_table); a row

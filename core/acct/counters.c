@@ -1,4 +1,4 @@
-/* The beancounter table of a CT (core/bc.h "Counters"): one function that every
+/* The beancounter table of a CT (core/acct/acct.h): one function that every
  * reader (vzlist, the export) uses.
  *
  * A running CT's values come from the kernel at each call: its cgroup files, the
@@ -557,7 +557,7 @@ static void set_sigq(struct task_sums *s, struct bc_table *t)
 	s->sigq = NULL;
 }
 
-/* Socket buffers and netfilter entries of the CT's netns (core/netcount.c); a source
+/* Socket buffers and netfilter entries of the CT's netns (core/acct/netcount.c); a source
  * that cannot be read (the netns went away) leaves its rows unknown. */
 void bc_table_set_net(struct bc_table *t, const struct bc_net_usage *u, uint64_t packet_socks)
 {

@@ -1,4 +1,4 @@
-/* The host's own beancounter, block `0:` of the export (core/bc.h "Counters").
+/* The host's own beancounter, block `0:` of the export (core/acct/acct.h).
  *
  * OpenVZ charged to UB 0 whatever ran outside CTs.  A stock kernel keeps no such
  * group, but it gives the whole system's figures and the CTs' together: the root

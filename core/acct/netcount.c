@@ -1,4 +1,4 @@
-/* What a CT's network namespace holds (core/bc.h "Network usage"): the socket buffers
+/* What a CT's network namespace holds (core/acct/acct.h "network usage"): the socket buffers
  * behind tcpsndbuf, tcprcvbuf, othersockbuf and dgramrcvbuf, and the netfilter entries
  * behind numiptent.
  *

@@ -1,5 +1,10 @@
-/* The cgroup v2 backend (core/bc.h): where a CT's cgroup lives, creating and removing
- * it, moving processes into it, and reading and writing its files.
+/* The cgroup v2 backend (core/cgroup/cgroup.h): where a CT's cgroup lives, creating and
+ * removing it, moving processes into it, and reading and writing its files.
+ *
+ * Longer than 900 lines on purpose: this file is the one door to cgroup files, and the
+ * checks every path goes through (names, the walk below the mount with no symlink,
+ * the file open) are static here, so that no other file can reach a cgroup file
+ * without them.
  *
  * libcgroup finds the cgroup2 mount, creates cgroups and moves processes into them.
  * Removal is rmdir(2) (see bc_cg_destroy for why).  Single files go through

@@ -1,5 +1,5 @@
 /* The CT's capability bounding set: OpenVZ's defaults on a stock kernel and the
- * CAPABILITY config key (core/bc.h "CT runtime"). */
+ * CAPABILITY config key (core/runtime/runtime.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

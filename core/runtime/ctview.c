@@ -1,4 +1,4 @@
-/* A CT's view of the counters export (core/bc.h "The counters view of a CT").
+/* A CT's view of the counters export (core/runtime/runtime.h "The counters view of a CT").
  *
  * bcfs serves <BCFS_DIR>/ct/<id>/ as the tree a CT sees.  A detached clone of it
  * (open_tree), made read-only on the host, is moved onto <BCFS_DIR> inside the CT:

@@ -1,4 +1,4 @@
-/* Device access of a CT (core/bc.h ct_dev_limit).  cgroup v2 has no devices.allow:
+/* Device access of a CT (core/runtime/runtime.h ct_dev_limit).  cgroup v2 has no devices.allow:
  * the kernel asks a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup instead.
  * The program is a dozen instructions built here and loaded with bpf(2): no compiler,
  * no object file, nothing to install.  It allows what OpenVZ gave a CT by default and

@@ -1,4 +1,4 @@
-/* Getting into a running CT (core/bc.h, "CT runtime"): what `vzctl exec`, `exec2`,
+/* Getting into a running CT (core/runtime/runtime.h): what `vzctl exec`, `exec2`,
  * `runscript` and `enter` run on.
  *
  * Three processes take part.  The caller (vzctl) opens what it needs of the CT's init

@@ -67,7 +67,7 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	    vz_err *err);
 
-/* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/userns.c).  The host side writes
+/* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/runtime/userns.c).  The host side writes
  * the maps of the CT's init pid (ids 0..CT_USERNS_IDS-1 from uid and gid) and makes a
  * detached copy of the root area mounted with that namespace's idmapping, so that the
  * private area keeps the CT's own ids on disk.  The init then takes uid and gid 0 of

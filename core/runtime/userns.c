@@ -1,4 +1,4 @@
-/* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/bc.h "CT runtime").
+/* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/runtime/runtime.h).
  *
  * The CT's ids 0..CT_USERNS_IDS-1 are the host's LOCAL_UID.. and LOCAL_GID..: its root
  * is an ordinary user of the host.  The private area keeps the CT's own ids on disk

@@ -1,4 +1,4 @@
-/* cgtest: drives the cgroup backend (core/cgroup.c) on a real cgroup v2 kernel.  It
+/* cgtest: drives the cgroup backend (core/cgroup/cgroup.c) on a real cgroup v2 kernel.  It
  * creates and removes cgroups: run it only inside the test guest (tests/vm/).
  *
  *   cgtest [--parent P] pids [LIMIT]      the numproc scenario (below), LIMIT 8

@@ -1,5 +1,5 @@
 #!/bin/bash
-# numproc on a real kernel: a CT cgroup made by core/cgroup.c with pids.max = 8 refuses
+# numproc on a real kernel: a CT cgroup made by core/cgroup/cgroup.c with pids.max = 8 refuses
 # the fork past the limit with EAGAIN, pids.events counts the refusal, a populated
 # cgroup cannot be removed, and after cgroup.kill the cgroup is empty and goes away.
 set -u

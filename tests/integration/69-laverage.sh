@@ -1,6 +1,6 @@
 #!/bin/bash
 # vzlist's laverage of running CTs, sampled every 5 s by each CT's monitor
-# (core/loadavg.c) with the kernel's moving averages over the CT's threads in state R
+# (core/acct/sampler.c) with the kernel's moving averages over the CT's threads in state R
 # or D: a CT running 2 spinners for 45 s shows a 1-minute average above a bound taken
 # from the average itself (2 * (1 - e^(-t/60)), halved, for a slow and noisy guest),
 # rising averages in order 1 > 5 > 15 minutes, and more than an idle CT, which stays

@@ -1,4 +1,4 @@
-/* The parts of the cgroup backend (core/cgroup.c) that need no cgroup: the parser of
+/* The parts of the cgroup backend (core/cgroup/cgroup.c) that need no cgroup: the parser of
  * kernel values, and the name checks that run before anything reaches the filesystem.
  * Everything that creates or changes a cgroup is tested in the guest
  * (tests/integration/10-cgroup-pids.sh); nothing here writes to a cgroup. */

@@ -1,4 +1,4 @@
-/* The pure parts of getting into a CT (core/exec.c): joining exec's words, the
+/* The pure parts of getting into a CT (core/runtime/exec.c): joining exec's words, the
  * environment a command gets, CapBnd from /proc/<pid>/status; and the syntax errors of
  * vzctl exec, exec2, runscript and enter, which are refused before any CT is looked at
  * (host-safe: nothing here joins a namespace or touches a cgroup). */

@@ -1,4 +1,4 @@
-/* The host's block `0:` (core/hostbc.c): held is the system's figure less the CTs'
+/* The host's block `0:` (core/acct/hostbc.c): held is the system's figure less the CTs'
  * parent cgroup's, from the kernel's texts in tests/unit/hostbc/ (a root and a parent
  * memory.stat of Linux 6.1 and of 5.15, which has no `kernel` line, loadavg, meminfo
  * and the host's packet sockets); rows without such a pair are not available;
@@ -51,7 +51,7 @@ static void teardown(void)
 
 TestSuite(hostbc, .init = setup, .fini = teardown);
 
-/* pid 1's network namespace as core/netcount.c reads it. */
+/* pid 1's network namespace as core/acct/netcount.c reads it. */
 static const struct bc_net_usage host_net = {
 	.tcpsnd = 4096, .tcprcv = 512, .othersock = 2304, .dgramrcv = 768, .iptent = 9,
 	.tcpsocks = 5, .othersocks = 11, .tcp_known = true, .other_known = true, .iptent_known = true,

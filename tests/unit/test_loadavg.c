@@ -1,4 +1,4 @@
-/* The load average of a CT (core/loadavg.c): the kernel's fixed-point averages, the
+/* The load average of a CT (core/acct/sampler.c): the kernel's fixed-point averages, the
  * /proc/<pid>/stat fields it reads, the published file and its freshness, and the
  * count of active threads over a tree of cgroup.threads files.  The monitor that
  * samples a running CT is covered by the guest test 69-laverage. */

@@ -1,4 +1,4 @@
-/* The parsers behind the network rows (core/netcount.c): sock_diag replies built as the
+/* The parsers behind the network rows (core/acct/netcount.c): sock_diag replies built as the
  * kernel sends them, nftables rule dumps, the xtables table lists; and a CT whose netns
  * is gone.  Reading a real netns runs in the guest test 68-netbufs. */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* The consistency rules of reference §1.5 (core/validate.c). */
+/* The consistency rules of reference §1.5 (core/model/validate.c). */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <string.h>
