@@ -53,15 +53,15 @@ static int parse_create(int argc, char **argv, struct ct_create_opts *o)
 static int locked(struct vzctl_ctx *ctx, const char *status,
 		  int (*fn)(struct vzctl_ctx *ctx, void *arg, vz_err *err), void *arg)
 {
-	struct ct_lock lock = { NULL, -1 };
+	struct ct_handle ct;
 	vz_err err;
-	int r = 0;
+	int r = vzctl_open(ctx, status, &ct);
 
-	if (!ctx->skiplock && ct_lock_take(ctx->host.lockdir, ctx->ctid_str, status, &lock, &err) < 0)
-		return cli_report(&err);
+	if (r)
+		return r;
 	if (fn(ctx, arg, &err) < 0)
 		r = cli_report(&err);
-	ct_lock_release(&lock);
+	ct_close(&ct);
 	return r;
 }
 

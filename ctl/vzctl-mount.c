@@ -15,17 +15,17 @@ static int under_lock(struct vzctl_ctx *ctx, const char *status,
 		      int (*fn)(const struct vz_host *host, const char *ctid, vz_err *err),
 		      const char *done)
 {
-	struct ct_lock lock = { NULL, -1 };
+	struct ct_handle ct;
 	vz_err err;
-	int r = 0;
+	int r = vzctl_open(ctx, status, &ct);
 
-	if (!ctx->skiplock && ct_lock_take(ctx->host.lockdir, ctx->ctid_str, status, &lock, &err) < 0)
-		return cli_report(&err);
+	if (r)
+		return r;
 	if (fn(&ctx->host, ctx->ctid_str, &err) < 0)
 		r = cli_report(&err);
 	else
 		cli_info("%s", done);
-	ct_lock_release(&lock);
+	ct_close(&ct);
 	return r;
 }
 

@@ -314,9 +314,9 @@ int vzctl_set(struct vzctl_ctx *ctx, int argc, char **argv)
 	if (r == 0)
 		r = check_combinations(&req);
 	req.ct.restart = req.setmode == SETMODE_RESTART;
-	if (r == 0 && ct_open(&ctx->host, ctx->ctid, ctx->skiplock ? NULL : "set", &ct, &err) < 0)
-		r = cli_report(&err);
-	else if (r == 0 && ct_set(&ct, &req.ct, &notes, &err) < 0)
+	if (r == 0)
+		r = vzctl_open(ctx, "set", &ct);
+	if (r == 0 && ct_set(&ct, &req.ct, &notes, &err) < 0)
 		r = cli_report(&err);
 	ct_close(&ct);
 	ct_res_free(&req.ct.res);

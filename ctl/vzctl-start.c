@@ -62,15 +62,6 @@ static int parse_run_opts(const char *prog, int argc, char **argv, bool is_start
 	return 0;
 }
 
-static int open_ct(struct vzctl_ctx *ctx, const char *status, struct ct_handle *ct)
-{
-	vz_err err;
-
-	if (ct_open(&ctx->host, ctx->ctid, ctx->skiplock ? NULL : status, ct, &err) < 0)
-		return cli_report(&err);
-	return 0;
-}
-
 static int do_start(struct vzctl_ctx *ctx, const struct ct_run_opts *o)
 {
 	vz_err err;
@@ -98,7 +89,7 @@ int vzctl_start(struct vzctl_ctx *ctx, int argc, char **argv)
 	struct ct_handle ct;
 	int r = parse_run_opts("vzctl start", argc, argv, true, &o);
 
-	if (r || (r = open_ct(ctx, "starting", &ct)))
+	if (r || (r = vzctl_open(ctx, "starting", &ct)))
 		return r;
 	r = do_start(ctx, &o);
 	ct_close(&ct);
@@ -111,7 +102,7 @@ int vzctl_stop(struct vzctl_ctx *ctx, int argc, char **argv)
 	struct ct_handle ct;
 	int r = parse_run_opts("vzctl stop", argc, argv, false, &o);
 
-	if (r || (r = open_ct(ctx, "stopping", &ct)))
+	if (r || (r = vzctl_open(ctx, "stopping", &ct)))
 		return r;
 	r = do_stop(ctx, &o);
 	ct_close(&ct);
@@ -125,7 +116,7 @@ int vzctl_restart(struct vzctl_ctx *ctx, int argc, char **argv)
 	struct ct_handle ct;
 	int r = parse_run_opts("vzctl restart", argc, argv, true, &o);
 
-	if (r || (r = open_ct(ctx, "restarting", &ct)))
+	if (r || (r = vzctl_open(ctx, "restarting", &ct)))
 		return r;
 	cli_info("Restarting container");
 	if (ct.running)

@@ -96,6 +96,15 @@ static int parse_global_flags(int argc, char **argv, struct vzctl_ctx *ctx, int 
 	return 0;
 }
 
+int vzctl_open(struct vzctl_ctx *ctx, const char *status, struct ct_handle *ct)
+{
+	vz_err err;
+
+	if (ct_open(&ctx->host, ctx->ctid, ctx->skiplock ? NULL : status, ct, &err) < 0)
+		return cli_report(&err);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vzctl_ctx ctx = { 0 };

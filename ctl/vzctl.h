@@ -15,6 +15,10 @@ struct vzctl_ctx {
 	bool skiplock;
 };
 
+/* Opens the command's CT under its lock (status: "set", "starting", ...; none with
+ * --skiplock); prints why not and returns the exit code, else 0.  ctl/vzctl.c. */
+int vzctl_open(struct vzctl_ctx *ctx, const char *status, struct ct_handle *ct);
+
 /* `vzctl set CTID [options]`: argv[0] is "set"; returns the exit code. */
 int vzctl_set(struct vzctl_ctx *ctx, int argc, char **argv);
 /* ctl/vzctl-create.c: create, destroy|delete. */

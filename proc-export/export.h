@@ -134,6 +134,8 @@ int bcfs_path_parse(const char *path, struct bcfs_path *ret);
 bool bcfs_node_is_dir(enum bcfs_node node);
 /* Whether node lies in a CT's view, ct/<id>/ and below. */
 bool bcfs_node_in_ct_view(enum bcfs_node node);
+/* Whether the directory holds one entry per CT (bc/ and ct/). */
+bool bcfs_node_lists_cts(enum bcfs_node dir);
 /* Calls add with each name of directory dir: its fixed names, then ids (the running
  * CTs for proc/bc, the CTs for ct; ignored elsewhere), until add returns non-zero.
  * -ENOTDIR for a file.  Pure. */
