@@ -370,11 +370,15 @@ int ct_mount(const struct vz_host *host, const char *ctid, vz_err *err)
 		goto out;
 	r = run_actions(host, ctid, p.conf, "mount", err);
 	if (r < 0) {
-		/* The mount the scripts refused is taken back. */
+		/* The mount the scripts refused is taken back, or the user is told it stays. */
+		vz_err e;
+
 		free(rroot);
 		rroot = realpath(p.root, NULL);
-		if (rroot)
-			unmount_all(rroot, NULL);
+		if (!rroot)
+			vz_err_append(err, "; and %s stays mounted: %s", p.root, strerror(errno));
+		else if (unmount_all(rroot, &e) < 0)
+			vz_err_append(err, "; and it stays mounted: %s", e.msg);
 	}
 out:
 	ct_paths_free(&p);
@@ -596,7 +600,7 @@ static int create_private(const struct ct_paths *p, const char *tarball, const c
 {
 	_cleanup_free_ char *tmp = sibling_template(p->private, "create");
 	bool conf_saved = false;
-	int r;
+	int r, e;
 
 	if (!tmp)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
@@ -624,9 +628,11 @@ static int create_private(const struct ct_paths *p, const char *tarball, const c
 	}
 	return 0;
 fail:
-	if (conf_saved)
-		unlink(p->conf);
-	rm_tree(tmp);
+	if (conf_saved && unlink(p->conf) < 0)
+		vz_err_append(err, "; and %s could not be removed: %s", p->conf, strerror(errno));
+	e = rm_tree(tmp);
+	if (e < 0)
+		vz_err_append(err, "; and %s could not be removed: %s", tmp, strerror(-e));
 	return r;
 }
 
