@@ -55,7 +55,7 @@ static int locked(struct vzctl_ctx *ctx, const char *status,
 {
 	struct ct_handle ct;
 	vz_err err;
-	int r = vzctl_open(ctx, status, &ct);
+	int r = vzctl_open(ctx, status, NULL, &ct);
 
 	if (r)
 		return r;

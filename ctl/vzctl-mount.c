@@ -17,7 +17,7 @@ static int under_lock(struct vzctl_ctx *ctx, const char *status,
 {
 	struct ct_handle ct;
 	vz_err err;
-	int r = vzctl_open(ctx, status, &ct);
+	int r = vzctl_open(ctx, status, NULL, &ct);
 
 	if (r)
 		return r;

@@ -315,7 +315,7 @@ int vzctl_set(struct vzctl_ctx *ctx, int argc, char **argv)
 		r = check_combinations(&req);
 	req.ct.restart = req.setmode == SETMODE_RESTART;
 	if (r == 0)
-		r = vzctl_open(ctx, "set", &ct);
+		r = vzctl_open(ctx, "set", &cli_warn, &ct);
 	if (r == 0 && ct_set(&ct, &req.ct, &notes, &err) < 0)
 		r = cli_report(&err);
 	ct_close(&ct);

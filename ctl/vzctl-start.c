@@ -62,67 +62,44 @@ static int parse_run_opts(const char *prog, int argc, char **argv, bool is_start
 	return 0;
 }
 
-static int do_start(struct vzctl_ctx *ctx, const struct ct_run_opts *o)
+/* Runs cmd on the CT opened under status; returns the exit code. */
+static int run(struct vzctl_ctx *ctx, const char *status,
+	       int (*cmd)(struct ct_handle *ct, const struct ct_run_opts *o, vz_err *err),
+	       const struct ct_run_opts *o)
 {
+	struct ct_handle ct;
 	vz_err err;
+	int r = vzctl_open(ctx, status, NULL, &ct);
 
-	cli_info("Starting container...");
-	if (ct_start(&ctx->host, ctx->ctid_str, o, &err) < 0)
-		return cli_report(&err);
-	cli_info("Container start in progress...");
-	return 0;
-}
-
-static int do_stop(struct vzctl_ctx *ctx, const struct ct_run_opts *o)
-{
-	vz_err err;
-
-	cli_info("Stopping container...");
-	if (ct_stop(&ctx->host, ctx->ctid_str, o, &err) < 0)
-		return cli_report(&err);
-	return 0;
+	if (r)
+		return r;
+	if (cmd(&ct, o, &err) < 0)
+		r = cli_report(&err);
+	ct_close(&ct);
+	return r;
 }
 
 int vzctl_start(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
-	struct ct_handle ct;
 	int r = parse_run_opts("vzctl start", argc, argv, true, &o);
 
-	if (r || (r = vzctl_open(ctx, "starting", &ct)))
-		return r;
-	r = do_start(ctx, &o);
-	ct_close(&ct);
-	return r;
+	return r ? r : run(ctx, "starting", ct_start, &o);
 }
 
 int vzctl_stop(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
-	struct ct_handle ct;
 	int r = parse_run_opts("vzctl stop", argc, argv, false, &o);
 
-	if (r || (r = vzctl_open(ctx, "stopping", &ct)))
-		return r;
-	r = do_stop(ctx, &o);
-	ct_close(&ct);
-	return r;
+	return r ? r : run(ctx, "stopping", ct_stop, &o);
 }
 
 /* Stop when running, then start, under one lock. */
 int vzctl_restart(struct vzctl_ctx *ctx, int argc, char **argv)
 {
 	struct ct_run_opts o = { .timeout = -1, .note = &start_note };
-	struct ct_handle ct;
 	int r = parse_run_opts("vzctl restart", argc, argv, true, &o);
 
-	if (r || (r = vzctl_open(ctx, "restarting", &ct)))
-		return r;
-	cli_info("Restarting container");
-	if (ct.running)
-		r = do_stop(ctx, &o);
-	if (r == 0)
-		r = do_start(ctx, &o);
-	ct_close(&ct);
-	return r;
+	return r ? r : run(ctx, "restarting", ct_restart, &o);
 }

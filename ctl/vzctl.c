@@ -96,11 +96,12 @@ static int parse_global_flags(int argc, char **argv, struct vzctl_ctx *ctx, int 
 	return 0;
 }
 
-int vzctl_open(struct vzctl_ctx *ctx, const char *status, struct ct_handle *ct)
+int vzctl_open(struct vzctl_ctx *ctx, const char *status, const vz_warn *warn,
+	       struct ct_handle *ct)
 {
 	vz_err err;
 
-	if (ct_open(&ctx->host, ctx->ctid, ctx->skiplock ? NULL : status, ct, &err) < 0)
+	if (ct_open(&ctx->host, ctx->ctid, ctx->skiplock ? NULL : status, warn, ct, &err) < 0)
 		return cli_report(&err);
 	return 0;
 }

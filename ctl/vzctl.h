@@ -16,8 +16,10 @@ struct vzctl_ctx {
 };
 
 /* Opens the command's CT under its lock (status: "set", "starting", ...; none with
- * --skiplock); prints why not and returns the exit code, else 0.  ctl/vzctl.c. */
-int vzctl_open(struct vzctl_ctx *ctx, const char *status, struct ct_handle *ct);
+ * --skiplock), the warnings of reading its config to warn (may be NULL); prints why
+ * not and returns the exit code, else 0.  ctl/vzctl.c. */
+int vzctl_open(struct vzctl_ctx *ctx, const char *status, const vz_warn *warn,
+	       struct ct_handle *ct);
 
 /* `vzctl set CTID [options]`: argv[0] is "set"; returns the exit code. */
 int vzctl_set(struct vzctl_ctx *ctx, int argc, char **argv);

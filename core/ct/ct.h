@@ -24,15 +24,27 @@ struct ct_handle {
 	unsigned long id;
 	char ctid[16];
 	struct ct_lock lock; /* held when the CT was opened with a lock status */
-	bool running;        /* the run state when it was opened (core/state) */
+	vz_conf *conf;       /* its config, read once under the lock; NULL when it has none */
+	bool running;        /* the run state (core/state), as of the last command */
 	struct ct_run run;   /* with running: which run */
 };
 /* Opens the CT: takes its lock with lock_status ("set", "starting"; NULL: no lock, as
- * --skiplock) and reads its run state.  VZ_E_LOCKED when another holds the lock. */
+ * --skiplock), reads its config (warnings to warn) and its run state.  VZ_E_LOCKED
+ * when another holds the lock; a CT without a config opens with conf NULL. */
 int ct_open(const struct vz_host *host, unsigned long id, const char *lock_status,
-	    struct ct_handle *ret, vz_err *err);
-/* Releases the lock; safe on a handle whose lock was never taken. */
+	    const vz_warn *warn, struct ct_handle *ret, vz_err *err);
+/* Frees the config and releases the lock; safe on a handle whose lock was never taken
+ * and on one zeroed but for its lock's fd of -1. */
 void ct_close(struct ct_handle *ct);
+
+/* The lifecycle through the handle, with its config; progress and vzctl's lines
+ * ("Starting container...", "Container start in progress...", "Stopping container...",
+ * "Restarting container") go to o->note.  start and stop are the runtime's
+ * (core/runtime/runtime.h ct_rt_start, ct_rt_stop: what they do and their errors);
+ * restart stops a running CT, then starts it.  The handle's run state follows. */
+int ct_start(struct ct_handle *ct, const struct ct_run_opts *o, vz_err *err);
+int ct_stop(struct ct_handle *ct, const struct ct_run_opts *o, vz_err *err);
+int ct_restart(struct ct_handle *ct, const struct ct_run_opts *o, vz_err *err);
 
 /* What a command tells the user, in order: out the lines of its progress (stdout,
  * silenced by --quiet), err the lines of warnings that go with its result (stderr), and

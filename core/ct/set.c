@@ -88,19 +88,22 @@ static int merge_into_conf(const struct ct_handle *ct, const struct ct_set_req *
 	return r < 0 ? vz_fail(err, VZ_E_NOMEM, -r, "Out of memory") : 0;
 }
 
-/* The CT's config as it is saved; an empty one when there is none yet (set --save
- * writes a new one, as vzctl does). */
-static int load_conf(const char *path, const struct ct_notes *n, bool warn_missing,
-		     vz_conf **ret, vz_err *err)
+/* What the request is merged into: a copy of the config the handle read, or an empty
+ * one when the CT has none yet (set --save writes a new one, as vzctl does). */
+static int conf_copy(const struct ct_handle *ct, vz_conf **ret, vz_err *err)
 {
-	int r = vz_conf_load(path, ret, n->warn, err);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r;
 
-	if (r != -ENOENT)
-		return r;
-	if (warn_missing)
-		vz_warnf(n->err, "WARNING: %s not found", path);
-	*ret = vz_conf_new();
-	return *ret ? 0 : vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	if (!ct->conf) {
+		*ret = vz_conf_new();
+		return *ret ? 0 : vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	}
+	r = vz_conf_render(ct->conf, &text, &len);
+	if (r < 0)
+		return vz_fail(err, VZ_E_NOMEM, -r, "Out of memory");
+	return vz_conf_parse(text, len, "config", ret, NULL, err);
 }
 
 const char *ct_set_needs_restart(const struct ct_set_req *req)
@@ -163,17 +166,14 @@ static int save_conf(vz_conf *cf, const char *path, const struct ct_notes *n, vz
 	return 0;
 }
 
-/* --setmode restart: a running CT takes what only a start can give. */
+/* --setmode restart: a running CT takes what only a start can give, from the config
+ * just saved. */
 static int restart(struct ct_handle *ct, const struct ct_notes *n, vz_err *err)
 {
-	struct ct_run_opts o = { .timeout = -1 };
-	int r;
+	const struct ct_run_opts o = { .timeout = -1 };
 
 	vz_warnf(n->out, "Restarting container");
-	r = ct_stop(ct->host, ct->ctid, &o, err);
-	if (r == 0)
-		r = ct_start(ct->host, ct->ctid, &o, err);
-	return r;
+	return ct_restart(ct, &o, err);
 }
 
 int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_notes *notes,
@@ -181,19 +181,20 @@ int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_n
 {
 	static const struct ct_notes none = { NULL, NULL, NULL };
 	const struct ct_notes *n = notes ? notes : &none;
-	_cleanup_conf_ vz_conf *cf = NULL, *old_cf = NULL;
 	_cleanup_free_ char *path = vz_host_ct_conf_path(ct->host, ct->ctid);
+	_cleanup_conf_ vz_conf *cf = NULL;
 	int r;
 
 	if (!path)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 	if (req->reset_ub && !ct->running)
 		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
-	if ((r = load_conf(path, n, req->save, &cf, err)) < 0 ||
-	    (ct->running && (r = load_conf(path, n, false, &old_cf, err)) < 0) ||
+	if (!ct->conf && req->save)
+		vz_warnf(n->err, "WARNING: %s not found", path);
+	if ((r = conf_copy(ct, &cf, err)) < 0 ||
 	    (r = merge_into_conf(ct, req, cf, n->warn, err)) < 0)
 		return r;
-	if (ct->running && (r = apply_running(ct, req, old_cf, cf, n, err)) < 0)
+	if (ct->running && (r = apply_running(ct, req, ct->conf, cf, n, err)) < 0)
 		return r;
 	if (req->reset_ub)
 		return 0;
@@ -202,7 +203,13 @@ int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_n
 		return 0;
 	}
 	r = save_conf(cf, path, n, err);
-	if (r == 0 && ct->running && req->restart && ct_set_needs_restart(req))
+	if (r < 0)
+		return r;
+	/* What is saved is the CT's config now. */
+	vz_conf_free(ct->conf);
+	ct->conf = cf;
+	cf = NULL;
+	if (ct->running && req->restart && ct_set_needs_restart(req))
 		r = restart(ct, n, err);
 	return r;
 }

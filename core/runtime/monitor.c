@@ -122,7 +122,7 @@ static void monitor_restart(const char *ctid, pid_t dead)
 	else if (ct_run_named(&host, ctid, &named) < 0 || named != dead)
 		syslog(LOG_NOTICE, "Container %s rebooted and was not started again: it was "
 		       "stopped or started meanwhile", ctid);
-	else if (ct_start(&host, ctid, &o, &err) < 0)
+	else if (ct_rt_start(&host, ctid, &o, &err) < 0)
 		syslog(LOG_ERR, "Container %s rebooted and failed to start again: %s", ctid, err.msg);
 	else
 		syslog(LOG_INFO, "Container %s rebooted and was started again", ctid);

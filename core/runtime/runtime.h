@@ -42,13 +42,15 @@ int ct_mount(const struct vz_host *host, const char *ctid, vz_err *err);
 int ct_umount(const struct vz_host *host, const char *ctid, vz_err *err);
 bool ct_is_mounted(const struct vz_host *host, const char *ctid);
 
-/* Starting and stopping (core/runtime/start.c).  The caller holds the CT's lock. */
+/* Starting and stopping (core/runtime/start.c).  The caller holds the CT's lock; the
+ * front ends go through the CT handle (core/ct: ct_start, ct_stop). */
 struct ct_run_opts {
 	bool wait;          /* start: return once init has run its start script */
 	bool fast;          /* stop: skip the stop script and asking init, kill at once */
 	bool force;         /* start: even a CT whose config says DISABLED=yes */
 	long timeout;       /* seconds; < 0: STOP_TIMEOUT of the config (120), for --wait too */
 	const vz_warn *note; /* progress ("Container is mounted", "Container was stopped"), may be NULL */
+	const vz_conf *conf; /* the CT's config as the caller read it (the CT handle); NULL: read here */
 };
 /* Mounts the root area when needed, creates the CT's cgroup and starts /sbin/init in it
  * in new pid, mount, uts, ipc, net and cgroup namespaces, pivoted into the root area,
@@ -58,14 +60,14 @@ struct ct_run_opts {
  * or mount that this start made.  init's parent is the CT's monitor ("vzmon <ctid>"),
  * a host process that outlives the caller and, when a reboot(2) inside the CT ends
  * init, starts the CT again under its lock. */
-int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
-	     vz_err *err);
+int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+		vz_err *err);
 /* Asks init to power off (SIGUSR2) unless fast, kills what is left after the timeout
  * through cgroup.kill, removes the cgroup and the run state and unmounts the root area.
  * It then waits (2 s at most) for the CT's monitor to exit.  Leftovers of a CT whose
  * init died are cleaned, then 31 (not running) is returned. */
-int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
-	    vz_err *err);
+int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+	       vz_err *err);
 
 /* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/runtime/userns.c).  The host side writes
  * the maps of the CT's init pid (ids 0..CT_USERNS_IDS-1 from uid and gid) and makes a

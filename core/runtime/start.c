@@ -264,10 +264,11 @@ static void fail_cleanup(const struct vz_host *host, const char *ctid, bc_cgroup
 		vz_err_append(err, "; and its root area stays mounted: %s", e.msg);
 }
 
-int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
-	     vz_err *err)
+int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+		vz_err *err)
 {
-	_cleanup_conf_ vz_conf *cf = NULL;
+	_cleanup_conf_ vz_conf *own = NULL;
+	const vz_conf *cf = o ? o->conf : NULL;
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
 	struct start_conf c = { 0 };
 	bool mounted_here = false;
@@ -276,9 +277,12 @@ int ct_start(const struct vz_host *host, const char *ctid, const struct ct_run_o
 
 	if (ct_init_pid(host, ctid, &running, NULL) == 0)
 		return vz_fail(err, VZ_E_RUNNING, EBUSY, "Container is already running");
-	r = load_ct_conf(host, ctid, &cf, err);
-	if (r < 0)
-		return r;
+	if (!cf) {
+		r = load_ct_conf(host, ctid, &own, err);
+		if (r < 0)
+			return r;
+		cf = own;
+	}
 	r = start_conf_get(host, ctid, cf, &c, err);
 	if (r < 0)
 		return r;
@@ -402,10 +406,11 @@ static void monitor_wait(int fd)
 			;
 }
 
-int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
-	    vz_err *err)
+int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
+	       vz_err *err)
 {
-	_cleanup_conf_ vz_conf *cf = NULL;
+	_cleanup_conf_ vz_conf *own = NULL;
+	const vz_conf *cf = o ? o->conf : NULL;
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
 	_cleanup_close_ int monitor = -1;
 	pid_t init;
@@ -415,9 +420,12 @@ int ct_stop(const struct vz_host *host, const char *ctid, const struct ct_run_op
 	if (ct_init_pid(host, ctid, &init, NULL) < 0)
 		return stop_dead(host, ctid, o, err);
 	monitor = monitor_open(ctid, init);
-	r = load_ct_conf(host, ctid, &cf, err);
-	if (r < 0 && r != -ENOENT)
-		return r;
+	if (!cf) {
+		r = load_ct_conf(host, ctid, &own, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		cf = own;
+	}
 	timeout = o && o->timeout >= 0 ? o->timeout : conf_timeout(host->conf, cf);
 	r = bc_cg_open(host, ctid, &cg, err);
 	if (r < 0)
