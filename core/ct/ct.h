@@ -1,7 +1,8 @@
 /* core/ct: what the front ends act on a CT through.  Uses every layer below; its
  * functions decide, and hand back what to tell the user as notes; nothing here prints.
- * Until every command goes through a CT handle here, this header also gives the front
- * ends the runtime's commands (core/runtime/runtime.h).
+ * The commands that change a CT's state (set, start, stop, restart) go through the
+ * handle; the others (exec and enter, create and destroy, mount, status) are the
+ * runtime's, which this header hands on to the front ends (core/runtime/runtime.h).
  *
  * Errors follow conf/conf.h: negative errno plus a filled vz_err; outputs are
  * untouched on failure. */

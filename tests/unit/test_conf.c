@@ -1,5 +1,9 @@
 /* Config files (conf/file.c): vzctl's reading rules, the line-preserving writer, the
- * atomic save, the sample configs, and a save killed at random moments. */
+ * atomic save, the sample configs, and a save killed at random moments.
+ *
+ * Longer than 900 lines: one case per rule of reference §4, each a few lines of input
+ * and the expected text, kept beside the others of its section so that a rule and its
+ * neighbours are read together; its sections share this file's fixtures. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
