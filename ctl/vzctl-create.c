@@ -5,7 +5,10 @@
 #include "ctl/cli.h"
 #include "ctl/vzctl.h"
 
-enum { OPT_OSTEMPLATE = 1000, OPT_CONFIG, OPT_PRIVATE, OPT_ROOT, OPT_HOSTNAME, OPT_NAME };
+enum {
+	OPT_OSTEMPLATE = 1000, OPT_CONFIG, OPT_PRIVATE, OPT_ROOT, OPT_HOSTNAME, OPT_NAME,
+	OPT_LOCAL_UID, OPT_LOCAL_GID,
+};
 
 static const struct option create_options[] = {
 	{ "ostemplate", required_argument, NULL, OPT_OSTEMPLATE },
@@ -14,6 +17,8 @@ static const struct option create_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "local_uid", required_argument, NULL, OPT_LOCAL_UID },
+	{ "local_gid", required_argument, NULL, OPT_LOCAL_GID },
 	{ 0 },
 };
 
@@ -24,6 +29,17 @@ static void print_note(void *ctx, const char *msg)
 }
 
 static const vz_warn cli_note = { print_note, NULL };
+
+/* --local_uid N, --local_gid N: nonzero when N is no host id a CT's root may have. */
+static int parse_id(const char *opt, const char *value, unsigned long *ret)
+{
+	vz_err why;
+
+	if (ct_parse_local_id(value, ret, &why) == 0)
+		return 0;
+	fprintf(stderr, "Bad parameter for --%s: %s (%s)\n", opt, value, why.msg);
+	return 1;
+}
 
 static int parse_create(int argc, char **argv, struct ct_create_opts *o)
 {
@@ -39,6 +55,16 @@ static int parse_create(int argc, char **argv, struct ct_create_opts *o)
 		case OPT_ROOT: o->root = optarg; break;
 		case OPT_HOSTNAME: o->hostname = optarg; break;
 		case OPT_NAME: o->name = optarg; break;
+		case OPT_LOCAL_UID:
+			o->has_local_uid = true;
+			if (parse_id("local_uid", optarg, &o->local_uid))
+				return VZ_E_VALUE;
+			break;
+		case OPT_LOCAL_GID:
+			o->has_local_gid = true;
+			if (parse_id("local_gid", optarg, &o->local_gid))
+				return VZ_E_VALUE;
+			break;
 		default:
 			return cli_usage_error("vzctl create", "invalid or incomplete option '%s'",
 					       argv[optind - 1]);

@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		"      avnumproc, swappages\n"
 		"  create CTID [--ostemplate NAME] [--config SAMPLE] [--private PATH]\n"
 		"      [--root PATH] [--hostname NAME] [--name NAME]\n"
+		"      [--local_uid ID] [--local_gid ID]   (0: privileged; unset with USERNS=yes:\n"
+		"      a host id range of its own)\n"
 		"  destroy | delete CTID\n"
 		"  mount | umount | status CTID\n"
 		"  start CTID [--wait] [--force]\n"

@@ -66,6 +66,20 @@ int vz_host_ct_conf(const struct vz_host *host, const char *ctid, vz_conf **ret,
 int vz_host_ct_res(const struct vz_host *host, const vz_conf *cf, struct ct_res *ret,
 		   vz_err *err);
 
+/* ------------------------------------------------------- CT user namespaces */
+
+/* USERNS=yes in vz.conf: a new CT gets a user namespace and an id range of its own. */
+bool vz_host_userns_default(const struct vz_host *host);
+/* The host-wide lock of that allocation, $LOCKDIR/userns.lck (an flock, fd in *ret_fd,
+ * close-on-exec): held from the choice of a range until the config that takes it is
+ * saved, so that two creates never take the same range.  Waits 30 s at most, then
+ * VZ_E_LOCKED. */
+int vz_host_userns_lock(const struct vz_host *host, int *ret_fd, vz_err *err);
+/* The first host id of a range no CT config's LOCAL_UID or LOCAL_GID range touches,
+ * from USERNS_ID_BASE of vz.conf (default CT_USERNS_BASE_DEFAULT) up; the caller holds
+ * the lock.  VZ_E_RESOURCE when the ids are all taken. */
+int vz_host_userns_pick(const struct vz_host *host, unsigned long *ret, vz_err *err);
+
 /* -------------------------------------------------------------- CT paths */
 
 /* Where a CT's files are, from vz.conf layered under its CTID.conf (VE_ROOT,

@@ -198,6 +198,15 @@ int bc_validate_ask(struct ct_res *r, int vswap, unsigned long host_ram_pages,
 
 
 
+/* Unprivileged by default (USERNS=yes in vz.conf): each new CT gets ranges of
+ * CT_USERNS_IDS host ids no other CT's LOCAL_UID or LOCAL_GID range touches, starting
+ * at base + k x CT_USERNS_IDS.  used holds the first host id of every range in use (n
+ * of them; a CT's uid and gid ranges both count).  *ret is the lowest such start that
+ * overlaps none of them and is at most CT_LOCAL_ID_MAX; -ENOSPC when there is none.
+ * Pure. */
+#define CT_USERNS_BASE_DEFAULT 1000000UL
+int ct_userns_pick(const unsigned long *used, size_t n, unsigned long base, unsigned long *ret);
+
 /* The host uid and gid of the CT's root from LOCAL_UID/LOCAL_GID, one given alone
  * standing for both; 0 and 0 without a user namespace. */
 void ct_res_userns_ids(const struct ct_res *res, unsigned long *uid, unsigned long *gid);

@@ -417,3 +417,28 @@ void ct_res_userns_ids(const struct ct_res *res, unsigned long *uid, unsigned lo
 	if (!res->has_local_uid)
 		*uid = *gid;
 }
+
+/* Whether [a, a + CT_USERNS_IDS) and [b, b + CT_USERNS_IDS) share an id. */
+static bool ranges_meet(unsigned long a, unsigned long b)
+{
+	return a < b + CT_USERNS_IDS && b < a + CT_USERNS_IDS;
+}
+
+int ct_userns_pick(const unsigned long *used, size_t n, unsigned long base, unsigned long *ret)
+{
+	/* Candidates are aligned to base; a range someone set by hand anywhere rules out
+	 * the one or two candidates it meets, so at most 2n + 1 are tried. */
+	for (unsigned long start = base; start >= base && start <= CT_LOCAL_ID_MAX;
+	     start += CT_USERNS_IDS) {
+		bool free_range = start > 0;
+
+		for (size_t i = 0; free_range && i < n; i++)
+			if (used[i] && ranges_meet(start, used[i]))
+				free_range = false;
+		if (free_range) {
+			*ret = start;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}

@@ -636,9 +636,49 @@ fail:
 	return r;
 }
 
+static int set_ids(vz_conf *cf, unsigned long uid, unsigned long gid, vz_err *err)
+{
+	char u[24], g[24];
+
+	snprintf(u, sizeof(u), "%lu", uid);
+	snprintf(g, sizeof(g), "%lu", gid);
+	if (vz_conf_set(cf, "LOCAL_UID", u) < 0 || vz_conf_set(cf, "LOCAL_GID", g) < 0)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	return 0;
+}
+
+/* LOCAL_UID and LOCAL_GID of a new CT: as given (0 makes it privileged, written so),
+ * as its sample says, or, with USERNS=yes in vz.conf, a range no other CT has, chosen
+ * under the host-wide lock that *lock keeps until the new config is saved. */
+static int give_ids(const struct vz_host *host, const struct ct_create_opts *o, vz_conf *cf,
+		    int *lock, vz_err *err)
+{
+	unsigned long start;
+	int r;
+
+	if (o->has_local_uid || o->has_local_gid) {
+		unsigned long uid = o->has_local_uid ? o->local_uid : o->local_gid;
+
+		return set_ids(cf, uid, o->has_local_gid ? o->local_gid : uid, err);
+	}
+	if (vz_conf_get(cf, "LOCAL_UID") || vz_conf_get(cf, "LOCAL_GID") ||
+	    !vz_host_userns_default(host))
+		return 0;
+	r = vz_host_userns_lock(host, lock, err);
+	if (r == 0)
+		r = vz_host_userns_pick(host, &start, err);
+	if (r == 0)
+		r = set_ids(cf, start, start, err);
+	if (r == 0)
+		vz_warnf(o->note, "Container gets host ids %lu to %lu for its user namespace",
+			 start, start + CT_USERNS_IDS - 1);
+	return r;
+}
+
 int ct_create(const struct vz_host *host, const char *ctid, const struct ct_create_opts *o,
 	      vz_err *err)
 {
+	_cleanup_close_ int userns_lock = -1;
 	const char *tmpl = o->ostemplate ? o->ostemplate : vz_conf_get(host->conf, "DEF_OSTEMPLATE");
 	const char *sample = o->config ? o->config : vz_conf_get(host->conf, "CONFIGFILE");
 	_cleanup_conf_ vz_conf *cf = NULL;
@@ -669,6 +709,10 @@ int ct_create(const struct vz_host *host, const char *ctid, const struct ct_crea
 		goto out;
 	}
 	if ((r = find_template(host, tmpl, &tarball, err)) < 0)
+		goto out;
+	/* The range stays this CT's from here: the lock is held until its config is saved
+	 * (creates wait for each other's unpacking, which is rare enough). */
+	if ((r = give_ids(host, o, cf, &userns_lock, err)) < 0)
 		goto out;
 	vz_warnf(o->note, "Creating container private area (%s)", tmpl);
 	r = create_private(&p, tarball, o->hostname, cf, err);

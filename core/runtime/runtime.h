@@ -160,14 +160,20 @@ struct ct_create_opts {
 	const char *root;       /* VE_ROOT for this CT; NULL: vz.conf's */
 	const char *hostname;   /* HOSTNAME, NULL: none */
 	const char *name;       /* NAME, NULL: none */
+	/* --local_uid, --local_gid: the host ids of the CT's root (0: none, a privileged CT),
+	 * one given alone standing for both.  Unset: the sample's, else with USERNS=yes in
+	 * vz.conf a range no other CT has (core/host vz_host_userns_pick). */
+	bool has_local_uid, has_local_gid;
+	unsigned long local_uid, local_gid;
 	const vz_warn *note;    /* progress ("Creating container private area (NAME)"), may be NULL */
 };
 
 /* Unpacks the template into the private area and writes CTID.conf from the sample (its
- * lines kept; OSTEMPLATE, ORIGIN_SAMPLE and the options given set).  Errors: 44 the
- * private area exists, 91 no template, 29 no template named, 82 no sample or the config
- * already exists, 48 unpacking failed, 131 name taken.  A failure leaves neither a
- * private area nor a config. */
+ * lines kept; OSTEMPLATE, ORIGIN_SAMPLE, the options given and LOCAL_UID/LOCAL_GID set).
+ * Errors: 44 the private area exists, 91 no template, 29 no template named, 82 no
+ * sample or the config already exists, 48 unpacking failed, 131 name taken, 9 the id
+ * allocation stayed locked, 3 no free id range.  A failure leaves neither a private
+ * area nor a config. */
 int ct_create(const struct vz_host *host, const char *ctid, const struct ct_create_opts *opts,
 	      vz_err *err);
 /* Removes a CT that is not running (VZ_E_RUNNING): unmounts it (running the umount

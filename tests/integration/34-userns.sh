@@ -3,13 +3,14 @@
 # 100000, through an idmapped mount of its root area, so its files keep the CT's own
 # owners on disk.  exec joins the namespace as the CT's root.  A private area on a
 # file system that cannot map owners is refused with a clear message and nothing left.
+# With USERNS=yes a new CT gets a range of its own, and --local_uid 0 a privileged CT.
 set -u
 . "$(dirname "$0")/common.bash"
 need_ct_host
 
 ctid=1034
 ct_host /vz/itest-userns itest-userns.slice
-trap "ct_host_cleanup $ctid; umount -l /tmp/itest-userns-tmpfs 2>/dev/null" EXIT
+trap "ct_host_cleanup $ctid 1035 1036; umount -l /tmp/itest-userns-tmpfs 2>/dev/null" EXIT
 
 ct_template
 vzctl create $ctid --ostemplate busybox >/dev/null || fail "create failed"
@@ -51,6 +52,23 @@ vzctl exec2 $ctid mknod /dev/sdz b 8 0 </dev/null 2>/dev/null && fail "the CT's 
 vzctl stop $ctid >/dev/null 2>&1 || fail "stop failed"
 vzctl status $ctid | grep -q "exist unmounted down" || fail "status after stop: $(vzctl status $ctid)"
 [ -d /sys/fs/cgroup/itest-userns.slice/$ctid ] && fail "the CT's cgroup is left"
+
+# Unprivileged by default: with USERNS=yes in vz.conf a new CT gets a range of its own
+# (from USERNS_ID_BASE, default 1000000) and starts in it; --local_uid 0 is privileged.
+echo USERNS=yes >>"$it/vz.conf"
+vzctl create 1035 --ostemplate busybox >/dev/null || fail "create with USERNS=yes failed"
+vzctl create 1036 --ostemplate busybox --local_uid 0 >/dev/null || fail "create --local_uid 0 failed"
+grep -qx 'LOCAL_UID="1000000"' "$it/conf/1035.conf" || fail "1035 got no range: $(grep LOCAL "$it/conf/1035.conf")"
+vzctl start 1035 --wait >/dev/null 2>&1 || fail "the CT with a range of its own does not start"
+vzctl start 1036 --wait >/dev/null 2>&1 || fail "the privileged CT does not start"
+map=$(vzctl exec2 1035 cat /proc/self/uid_map </dev/null | tr -s ' ')
+echo "uid_map of a CT created with USERNS=yes: $map"
+[ "$map" = " 0 1000000 65536" ] || fail "its uid_map is '$map'"
+map=$(vzctl exec2 1036 cat /proc/self/uid_map </dev/null | tr -s ' ')
+echo "uid_map of a CT created with --local_uid 0: $map"
+[ "$map" = " 0 0 4294967295" ] || fail "the privileged CT's uid_map is '$map'"
+vzctl stop 1035 >/dev/null 2>&1 && vzctl stop 1036 >/dev/null 2>&1 || fail "stop failed"
+vzctl destroy 1035 >/dev/null && vzctl destroy 1036 >/dev/null || fail "destroy failed"
 
 # A private area on a file system that cannot map owners (tmpfs on 6.1): refused, 50.
 if [ "$(uname -r | cut -d. -f1)" -lt 6 ] || { [ "$(uname -r | cut -d. -f1)" -eq 6 ] &&
