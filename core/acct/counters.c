@@ -32,6 +32,9 @@
 #include "core/base/base.h"
 #include "core/cgroup/cgroup.h"
 
+/* How deep the cgroups a CT makes below its own are walked for its tasks. */
+#define CG_DEPTH_MAX 32
+
 /* --------------------------------------------------------------- sources */
 
 static uint64_t pages(uint64_t bytes)
@@ -156,34 +159,38 @@ static void add_task(pid_t pid, struct task_sums *s)
 	closedir(d);
 }
 
-/* The processes of the cgroup (cgroup.procs): their pids, malloc'd. */
+struct pid_list {
+	pid_t *v;
+	size_t n, cap;
+	bool full; /* out of memory: the list is what there was room for */
+};
+
+static void add_pid(void *ctx, pid_t pid)
+{
+	struct pid_list *l = ctx;
+
+	if (l->n == l->cap) {
+		pid_t *nv = l->full ? NULL : reallocarray(l->v, l->cap ? 2 * l->cap : 64, sizeof(*nv));
+
+		if (!nv) {
+			l->full = true;
+			return;
+		}
+		l->v = nv;
+		l->cap = l->cap ? 2 * l->cap : 64;
+	}
+	l->v[l->n++] = pid;
+}
+
+/* The processes of the CT's cgroup and of the cgroups the CT made below it (systemd's
+ * units): their pids, malloc'd. */
 static size_t cg_pids(bc_cgroup *cg, pid_t **ret)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t n = 0, cap = 0;
-	pid_t *v = NULL;
+	struct pid_list l = { NULL, 0, 0, false };
 
-	*ret = NULL;
-	if (bc_cg_read(cg, "cgroup.procs", &text, NULL) < 0)
-		return 0;
-	for (char *l = text; *l;) {
-		long p = strtol(l, &l, 10);
-
-		if (p > 0) {
-			if (n == cap) {
-				pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-
-				if (!nv)
-					break;
-				v = nv;
-			}
-			v[n++] = (pid_t)p;
-		}
-		while (*l && !isdigit((unsigned char)*l))
-			l++;
-	}
-	*ret = v;
-	return n;
+	bc_cg_walk_procs(cg, CG_DEPTH_MAX, add_pid, &l);
+	*ret = l.v;
+	return l.n;
 }
 
 /* The holder of each lock of the host's /proc/locks (host pids), sorted: read once

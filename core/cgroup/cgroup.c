@@ -35,6 +35,7 @@
 #include "core/cgroup/cgroup.h"
 
 #define KILL_WAIT_MS 10000 /* after cgroup.kill: the kernel needs no more than that */
+#define CG_TREE_DEPTH_MAX 32 /* how deep a CT's own cgroups are walked and removed */
 #define CG_CTRL_MAX 64 /* longest controller name we take from the kernel */
 
 struct bc_cgroup {
@@ -700,6 +701,24 @@ int bc_cg_open(const struct vz_host *host, const char *name, bc_cgroup **ret, vz
 	return r < 0 ? r : cg_open_rel(parent, name, ret, err);
 }
 
+int bc_cg_open_below(const struct vz_host *host, const char *name, const char *below,
+		     bc_cgroup **ret, vz_err *err)
+{
+	_cleanup_free_ char *parent = NULL, *rel = NULL;
+	int r = cg_begin(host, name, &parent, err);
+
+	if (r < 0)
+		return r;
+	below += strspn(below, "/");
+	if (!*below)
+		return cg_open_rel(parent, name, ret, err);
+	rel = join(parent, name);
+	if (!rel)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory");
+	/* cg_walk checks each component of below: no "..", no symlink. */
+	return cg_open_rel(rel, below, ret, err);
+}
+
 int bc_cg_create(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err)
 {
 	_cleanup_free_ char *parent = NULL, *rel = NULL, *where = NULL;
@@ -837,6 +856,39 @@ int bc_cg_attach(bc_cgroup *cg, pid_t pid, vz_err *err)
  * libcgroup 2.0.2 reports success for a cgroup it left in place because it was not
  * empty (measured in the guest), and without the flag it first moves the processes out
  * to the parent, which is not what removing a stopped CT's cgroup means. */
+/* The cgroups below dirfd, deepest first: a CT makes its own (systemd's units), and a
+ * cgroup goes only once it has no child.  They are empty once the CT's processes are
+ * gone. */
+static int remove_children(int dirfd, int depth)
+{
+	int sub = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	struct dirent *de;
+	DIR *d = sub < 0 ? NULL : fdopendir(sub);
+
+	if (!d) {
+		if (sub >= 0)
+			close(sub);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int child = -1;
+
+		if (de->d_type != DT_DIR || !cg_component_ok(de->d_name, strlen(de->d_name)))
+			continue;
+		if (depth >= CG_TREE_DEPTH_MAX) {
+			r = -ELOOP;
+			continue;
+		}
+		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (child >= 0 && remove_children(child, depth + 1) < 0 && r == 0)
+			r = -EBUSY;
+		if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+}
+
 int bc_cg_destroy(bc_cgroup *cg, vz_err *err)
 {
 	_cleanup_free_ char *parent = strdup(cg->rel);
@@ -851,6 +903,10 @@ int bc_cg_destroy(bc_cgroup *cg, vz_err *err)
 		*slash = '\0';
 	else
 		parent[0] = '\0';
+	r = remove_children(cg->dirfd, 0);
+	if (r < 0)
+		return vz_fail(err, VZ_E_SYSTEM, -r, "cannot remove the cgroups below %s: %s; see "
+			       "their cgroup.procs", cg->path, strerror(-r));
 	r = cg_walk(cg_rootfd, parent, &pfd);
 	if (r < 0)
 		return vz_fail(err, VZ_E_SYSTEM, -r, "cannot remove the cgroup %s: its parent: %s",
@@ -917,10 +973,11 @@ int bc_cg_kill_destroy(bc_cgroup *cg, vz_err *err)
 	return bc_cg_destroy(cg, err);
 }
 
-static int walk_threads_at(int dirfd, void (*fn)(void *ctx, pid_t tid), void *ctx)
+/* The ids (pids or tids) one cgroup's file lists. */
+static int walk_ids_at(int dirfd, const char *file, void (*fn)(void *ctx, pid_t id), void *ctx)
 {
 	_cleanup_free_ char *text = NULL;
-	_cleanup_close_ int fd = cg_file_open(dirfd, "cgroup.threads", O_RDONLY);
+	_cleanup_close_ int fd = cg_file_open(dirfd, file, O_RDONLY);
 	char *p, *end;
 
 	if (fd < 0)
@@ -928,22 +985,22 @@ static int walk_threads_at(int dirfd, void (*fn)(void *ctx, pid_t tid), void *ct
 	if (cg_read_fd(fd, &text) < 0)
 		return -EIO;
 	for (p = text; *p; p = end) {
-		long tid;
+		long id;
 
 		errno = 0;
-		tid = strtol(p, &end, 10);
-		if (errno || end == p || tid <= 0)
+		id = strtol(p, &end, 10);
+		if (errno || end == p || id <= 0)
 			break;
-		fn(ctx, (pid_t)tid);
+		fn(ctx, (pid_t)id);
 		end += strspn(end, "\n");
 	}
 	return 0;
 }
 
-static int walk_tree(int dirfd, int depth, int max_depth, void (*fn)(void *ctx, pid_t tid),
-		     void *ctx)
+static int walk_tree(int dirfd, const char *file, int depth, int max_depth,
+		     void (*fn)(void *ctx, pid_t id), void *ctx)
 {
-	int r = walk_threads_at(dirfd, fn, ctx), sub;
+	int r = walk_ids_at(dirfd, file, fn, ctx), sub;
 	struct dirent *de;
 	DIR *d;
 
@@ -962,9 +1019,9 @@ static int walk_tree(int dirfd, int depth, int max_depth, void (*fn)(void *ctx, 
 		if (de->d_type != DT_DIR || !cg_component_ok(de->d_name, strlen(de->d_name)))
 			continue;
 		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* A cgroup removed meanwhile has no thread left. */
+		/* A cgroup removed meanwhile has no process left. */
 		if (child >= 0)
-			walk_tree(child, depth + 1, max_depth, fn, ctx);
+			walk_tree(child, file, depth + 1, max_depth, fn, ctx);
 	}
 	closedir(d);
 	return 0;
@@ -978,5 +1035,73 @@ int bc_cg_walk_threads(int dirfd, const char *rel, int max_depth,
 
 	if (r < 0)
 		return r;
-	return walk_tree(fd, 0, max_depth, fn, ctx);
+	return walk_tree(fd, "cgroup.threads", 0, max_depth, fn, ctx);
+}
+
+int bc_cg_walk_procs(bc_cgroup *cg, int max_depth, void (*fn)(void *ctx, pid_t pid), void *ctx)
+{
+	return walk_tree(cg->dirfd, "cgroup.procs", 0, max_depth, fn, ctx);
+}
+
+/* ------------------------------------------------------------- delegation */
+
+/* The files a delegated cgroup's owner writes (as systemd's Delegate= hands them over):
+ * the rest, its own limits among them, stay the host's. */
+static const char *const delegated_files[] = { "cgroup.procs", "cgroup.threads",
+					       "cgroup.subtree_control" };
+
+int bc_cg_delegate(bc_cgroup *cg, uid_t uid, gid_t gid, vz_err *err)
+{
+	if (fchownat(cg->dirfd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "cannot hand the cgroup %s to uid %u: %s",
+			       cg->path, (unsigned)uid, strerror(errno));
+	for (size_t i = 0; i < sizeof(delegated_files) / sizeof(delegated_files[0]); i++)
+		if (fchownat(cg->dirfd, delegated_files[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return vz_fail(err, VZ_E_SYSTEM, errno, "cannot hand %s/%s to uid %u: %s",
+				       cg->path, delegated_files[i], (unsigned)uid, strerror(errno));
+	return 0;
+}
+
+int bc_cg_check_nsdelegate(vz_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = cg_ready(err);
+
+	if (r < 0)
+		return r;
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || vz_read_fd(fd, &text, NULL) < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno ? errno : EIO,
+			       "cannot read /proc/self/mountinfo: %s", strerror(errno ? errno : EIO));
+	for (char *l = text, *next; l && *l; l = next) {
+		char *point = NULL, *rest, *save = NULL, *tok;
+		int field = 0;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		rest = strstr(l, " - ");
+		if (!rest)
+			continue;
+		*rest = '\0';
+		for (tok = strtok_r(l, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			if (++field == 5)
+				point = tok;
+		if (!point)
+			continue;
+		mountinfo_unescape(point);
+		/* " - cgroup2 <source> <super options>" */
+		rest += 3;
+		if (strcmp(point, cg_mount) != 0 || strncmp(rest, "cgroup2 ", 8) != 0)
+			continue;
+		rest = strchr(rest + 8, ' ');
+		if (rest && (strstr(rest, ",nsdelegate") || strstr(rest, " nsdelegate")))
+			return 0;
+	}
+	return vz_fail(err, VZ_E_MOUNT, EPERM,
+		       "The cgroup2 file system on %s is mounted without nsdelegate, so a "
+		       "container's root could change its own limits through the cgroup it is "
+		       "given; remount it: 'mount -o remount,nsdelegate %s' (systemd mounts it so "
+		       "by default)", cg_mount, cg_mount);
 }

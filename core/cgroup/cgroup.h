@@ -25,6 +25,10 @@ typedef struct bc_cgroup bc_cgroup;
 int bc_cg_create(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err);
 /* Opens an existing cgroup; -ENOENT when it does not exist. */
 int bc_cg_open(const struct vz_host *host, const char *name, bc_cgroup **ret, vz_err *err);
+/* A cgroup below it: <parent>/<name>/<below> (below: "a/b", each component a plain
+ * name; "" is the cgroup itself).  -ENOENT when it does not exist. */
+int bc_cg_open_below(const struct vz_host *host, const char *name, const char *below,
+		     bc_cgroup **ret, vz_err *err);
 void bc_cg_free(bc_cgroup *cg);
 static inline void bc_cg_freep(bc_cgroup **p) { bc_cg_free(*p); }
 #define _cleanup_cgroup_ __attribute__((cleanup(bc_cg_freep)))
@@ -48,7 +52,8 @@ int bc_cg_read_key(bc_cgroup *cg, const char *file, const char *key, uint64_t *r
 int bc_cg_attach(bc_cgroup *cg, pid_t pid, vz_err *err);
 /* Number of processes in the cgroup (cgroup.procs), 0 for an empty one. */
 int bc_cg_nprocs(bc_cgroup *cg, vz_err *err);
-/* Removes the (empty) cgroup; the handle is still to be freed. */
+/* Removes the cgroup, with the cgroups made below it, deepest first; they hold no
+ * process (after a kill).  The handle is still to be freed. */
 int bc_cg_destroy(bc_cgroup *cg, vz_err *err);
 
 /* Parses a value as the kernel prints it: decimal, or `max` as UINT64_MAX. */
@@ -66,6 +71,18 @@ int bc_cg_open_root(bc_cgroup **ret, vz_err *err);
 bool bc_cg_wait_empty(bc_cgroup *cg, long ms);
 /* Kills everything in the cgroup (cgroup.kill), waits for it to empty and removes it. */
 int bc_cg_kill_destroy(bc_cgroup *cg, vz_err *err);
+
+/* fn with each pid of the cgroup and of every cgroup below it (cgroup.procs). */
+int bc_cg_walk_procs(bc_cgroup *cg, int max_depth, void (*fn)(void *ctx, pid_t pid), void *ctx);
+
+/* Hands the cgroup to a CT's root (uid, gid: host ids), as systemd's Delegate= does: its
+ * directory (to make cgroups below it) and its cgroup.procs, cgroup.threads and
+ * cgroup.subtree_control.  Its own limits stay the host's. */
+int bc_cg_delegate(bc_cgroup *cg, uid_t uid, gid_t gid, vz_err *err);
+/* 0 when the cgroup2 mount has nsdelegate: a cgroup namespace is then a delegation
+ * boundary, and inside it the files of its root other than those three refuse writes.
+ * Without it, VZ_E_MOUNT with a message that names the remount that fixes it. */
+int bc_cg_check_nsdelegate(vz_err *err);
 
 /* Calls fn with each thread id listed in cgroup.threads of the cgroup rel below dirfd
  * (bc_cg_root_fd(), or a directory laid out the same way) and of every cgroup below

@@ -412,6 +412,32 @@ static int read_capbnd(struct exec_ctx *x, const char *ctid, vz_err *err)
 	return 0;
 }
 
+/* The cgroup the init is in now, below the CT's own: a CT's init may have moved itself
+ * there (systemd: init.scope) and enabled controllers below the CT's root, which may
+ * then hold no process, so the command is born beside the init.  The path is the CT's
+ * to choose, so it must lie below the CT's cgroup and is walked without symlinks. */
+static int open_init_cgroup(const struct vz_host *host, const char *ctid, struct exec_ctx *x,
+			    vz_err *err)
+{
+	_cleanup_free_ char *want = vz_host_ct_cgroup(host, ctid), *text = NULL;
+	_cleanup_close_ int fd = openat(x->procfd, "cgroup", O_RDONLY | O_CLOEXEC);
+	const char *below = NULL;
+	size_t len;
+
+	if (!want)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory");
+	len = strlen(want);
+	/* cgroup v2: one line "0::<path>" */
+	if (fd >= 0 && vz_read_fd(fd, &text, NULL) == 0 && strncmp(text, "0::", 3) == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		if (strncmp(text + 3, want, len) == 0 && (text[3 + len] == '/' || !text[3 + len]))
+			below = text + 3 + len;
+	}
+	if (!below)
+		return not_running(err, ctid);
+	return bc_cg_open_below(host, ctid, below, &x->cg, err);
+}
+
 static void reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -446,7 +472,7 @@ static int prepare(const struct vz_host *host, const char *ctid, struct exec_ctx
 	r = read_capbnd(x, ctid, err);
 	if (r < 0)
 		return r;
-	r = bc_cg_open(host, ctid, &x->cg, err);
+	r = open_init_cgroup(host, ctid, x, err);
 	if (r < 0)
 		return r;
 	x->env = ct_exec_env(x->o->term, x->o->env);

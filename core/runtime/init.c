@@ -227,9 +227,12 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 	set_ipc_limits(rep, c->shm_pages);
 	protect_proc(rep);
 	mount_at(rep, "sysfs", "sys", "sysfs", nosuid | MS_RDONLY, NULL);
-	/* The CT's own cgroup is the root it sees (cgroup namespace); read-only, and the
-	 * host mounts cgroup2 with nsdelegate, so the CT's root cannot raise its limits. */
-	if (mount("cgroup2", "sys/fs/cgroup", "cgroup2", nosuid | MS_RDONLY, NULL) < 0 &&
+	/* The CT's own cgroup is the root it sees (cgroup namespace), writable, so that its
+	 * init makes cgroups below it and moves its processes there, as systemd does.  Its
+	 * own limits stay out of its reach: start refuses a host whose cgroup2 lacks
+	 * nsdelegate, under which the kernel refuses writes to the namespace root's files
+	 * but cgroup.procs, cgroup.threads and cgroup.subtree_control. */
+	if (mount("cgroup2", "sys/fs/cgroup", "cgroup2", nosuid, NULL) < 0 &&
 	    errno != ENOENT)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
 			   strerror(errno));

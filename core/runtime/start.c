@@ -292,6 +292,13 @@ int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_ru
 			       "Container start disabled (DISABLED=yes in its config); set "
 			       "--disabled no, or start it once with --force");
 	}
+	/* The CT gets its cgroup writable: safe only where the kernel keeps the CT's own
+	 * limits out of its reach. */
+	r = bc_cg_check_nsdelegate(err);
+	if (r < 0) {
+		start_conf_free(&c);
+		return r;
+	}
 	r = clean_leftovers(host, ctid, err);
 	if (r < 0)
 		goto fail;
@@ -315,6 +322,12 @@ int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_ru
 	r = bc_plan_apply(cg, &c.plan, err);
 	if (r < 0)
 		goto fail;
+	/* A CT in a user namespace gets its cgroup as systemd's Delegate= gives one. */
+	if (c.uid) {
+		r = bc_cg_delegate(cg, (uid_t)c.uid, (gid_t)c.gid, err);
+		if (r < 0)
+			goto fail;
+	}
 	r = start_spawn_init(ctid, &c, cg, &init, err);
 	if (r < 0)
 		goto fail;

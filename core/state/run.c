@@ -1,6 +1,6 @@
 /* The run state (core/state/state.h): <RUNDIR>/<ctid>.pid names the host pid of the
  * CT's init, written whole once the init runs.  It is believed only for a process
- * that lives and sits in the CT's cgroup (/proc/<pid>/cgroup), so a pid the kernel
+ * that lives and sits in the CT's cgroup or below it (/proc/<pid>/cgroup), so a pid the kernel
  * gave to somebody else since is never taken for the CT's init. */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,9 +45,11 @@ bool ct_pid_is_init(const struct vz_host *host, const char *ctid, pid_t pid, uin
 		return false;
 	if (start)
 		*start = began;
-	/* cgroup v2: one line "0::<path>". */
+	/* cgroup v2: one line "0::<path>", the CT's cgroup or one the CT made below it (its
+	 * init may move itself, as systemd does into init.scope). */
 	return strncmp(cg, "0::", 3) == 0 && strncmp(cg + 3, want, strlen(want)) == 0 &&
-	       (cg[3 + strlen(want)] == '\n' || cg[3 + strlen(want)] == '\0');
+	       (cg[3 + strlen(want)] == '\n' || cg[3 + strlen(want)] == '\0' ||
+		cg[3 + strlen(want)] == '/');
 }
 
 static int read_pid_file(const char *path, pid_t *ret)
