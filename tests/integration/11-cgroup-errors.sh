@@ -2,7 +2,8 @@
 # The cgroup backend's refusals on a real kernel, each with a message that says what to
 # do: a parent that holds processes (nothing written to it), a value the kernel rejects,
 # a missing key, a controller that is not enabled, moving a process into a cgroup that
-# has children with domain controllers, removing a cgroup that has a child.
+# has children with domain controllers, removing a cgroup below which a process still
+# runs (the cgroups a CT made below its own go with it, once empty).
 set -u
 . "$(dirname "$0")/common.bash"
 need_root
@@ -55,8 +56,13 @@ echo +memory >$root/$parent/cgroup.subtree_control || fail "cannot enable memory
 mkdir $root/$parent/101/child && echo +memory >$root/$parent/101/cgroup.subtree_control ||
 	fail "cannot make a child of 101 with memory enabled"
 expect_fail "attach to a non-leaf" "only in leaves" c exec 101 true
-expect_fail "destroy with a child" "still holds processes or child cgroups" c destroy 101
-rmdir $root/$parent/101/child
-c destroy 101 || fail "destroy 101 once empty"
+sleep 1000011 &
+sleeper=$!
+echo "$sleeper" >$root/$parent/101/child/cgroup.procs || fail "cannot move a process into the child"
+expect_fail "destroy with a busy child" "cannot remove the cgroups below" c destroy 101
+[ -d $root/$parent/101/child ] || fail "the busy child was removed"
+kill "$sleeper"; wait "$sleeper" 2>/dev/null; sleeper=
+c destroy 101 || fail "destroy 101 with its empty child"
+[ -d $root/$parent/101 ] && fail "101 is left after destroy"
 expect_fail "open a removed cgroup" "no cgroup $root/$parent/101" c read 101 pids.max
 echo "all refusals as expected"

@@ -12,7 +12,18 @@ need_ct_host
 priv=1037
 unpriv=1038
 ct_host /vz/itest-deleg itest-deleg.slice
-restore_nsdelegate() { mount -o remount,nsdelegate,memory_recursiveprot /sys/fs/cgroup 2>/dev/null; }
+# remount_cgroup2 OPTIONS: mount(2) itself, MS_REMOUNT: mount(8) keeps options a
+# remount does not name.
+remount_cgroup2() {
+	python3 -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+sys.exit(libc.mount(None, b"/sys/fs/cgroup", None, 32, sys.argv[1].encode()) != 0)' "$1"
+}
+nsdelegate_on() { grep -q ' /sys/fs/cgroup .* cgroup2 .*nsdelegate' /proc/self/mountinfo; }
+restore_nsdelegate() {
+	nsdelegate_on || remount_cgroup2 nsdelegate,memory_recursiveprot
+	nsdelegate_on || echo "FAIL: cgroup2 lost nsdelegate; the tests after this one fail" >&2
+}
 trap "restore_nsdelegate; ct_host_cleanup $priv $unpriv" EXIT
 ct_template
 vzctl create $priv --ostemplate busybox --local_uid 0 >/dev/null || fail "create $priv failed"
@@ -56,18 +67,14 @@ for ct in $priv $unpriv; do
 done
 
 # Without nsdelegate the CT could write its own limits: start refuses, leaving nothing.
-# (mount(8) keeps the options a remount does not name: mount(2) itself, MS_REMOUNT.)
-python3 -c 'import ctypes, sys
-libc = ctypes.CDLL(None, use_errno=True)
-sys.exit(libc.mount(None, b"/sys/fs/cgroup", None, 32, b"memory_recursiveprot") != 0)' ||
-	skip "cannot remount cgroup2 without nsdelegate"
-if grep -q ' /sys/fs/cgroup .*nsdelegate' /proc/self/mountinfo; then
-	restore_nsdelegate
+remount_cgroup2 memory_recursiveprot || skip "cannot remount cgroup2 without nsdelegate"
+if nsdelegate_on; then
 	skip "this kernel keeps nsdelegate on a remount"
 fi
 out=$(vzctl start $priv 2>&1)
 rc=$?
 restore_nsdelegate
+nsdelegate_on || fail "cgroup2 could not be given nsdelegate back"
 echo "$out"
 [ $rc = 50 ] || fail "start without nsdelegate exited $rc, not 50"
 printf '%s\n' "$out" | grep -q "remount,nsdelegate" || fail "the message does not name the fix"
