@@ -12,19 +12,7 @@ need_ct_host
 priv=1037
 unpriv=1038
 ct_host /vz/itest-deleg itest-deleg.slice
-# remount_cgroup2 OPTIONS: mount(2) itself, MS_REMOUNT: mount(8) keeps options a
-# remount does not name.
-remount_cgroup2() {
-	python3 -c 'import ctypes, sys
-libc = ctypes.CDLL(None, use_errno=True)
-sys.exit(libc.mount(None, b"/sys/fs/cgroup", None, 32, sys.argv[1].encode()) != 0)' "$1"
-}
-nsdelegate_on() { grep -q ' /sys/fs/cgroup .* cgroup2 .*nsdelegate' /proc/self/mountinfo; }
-restore_nsdelegate() {
-	nsdelegate_on || remount_cgroup2 nsdelegate,memory_recursiveprot
-	nsdelegate_on || echo "FAIL: cgroup2 lost nsdelegate; the tests after this one fail" >&2
-}
-trap "restore_nsdelegate; ct_host_cleanup $priv $unpriv" EXIT
+trap "nsdelegate_back; ct_host_cleanup $priv $unpriv" EXIT
 ct_template
 vzctl create $priv --ostemplate busybox --local_uid 0 >/dev/null || fail "create $priv failed"
 vzctl create $unpriv --ostemplate busybox --local_uid 1000000 >/dev/null || fail "create $unpriv failed"
@@ -73,7 +61,7 @@ if nsdelegate_on; then
 fi
 out=$(vzctl start $priv 2>&1)
 rc=$?
-restore_nsdelegate
+nsdelegate_back
 nsdelegate_on || fail "cgroup2 could not be given nsdelegate back"
 echo "$out"
 [ $rc = 50 ] || fail "start without nsdelegate exited $rc, not 50"

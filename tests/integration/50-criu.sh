@@ -25,6 +25,7 @@ ctid=1050
 bcfs_host /vz/itest-criu itest-criu.slice
 daemon=
 cleanup() {
+	nsdelegate_back
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null
 	bcfs_kill_all "$mnt"
 	ct_host_cleanup $ctid
@@ -137,6 +138,11 @@ criu restore -D "$img" -v4 -o restore.log -d --root "$it/root/$ctid" --pidfile "
 rc=$?
 echo "criu restore -> $rc ($(elapsed "$t0") s)"
 [ $rc -eq 0 ] || { showlog "$img/restore.log"; fail "criu restore failed"; }
+# criu mounts cgroup2 in the host's cgroup namespace, which drops nsdelegate from the
+# host's mount (the options belong to the one superblock): vzctl start would then
+# refuse every CT.  Said here, and given back for what follows.
+nsdelegate_on || echo "criu dropped nsdelegate from the host's cgroup2 mount"
+nsdelegate_back
 new=$(cat "$it/restored.pid")
 [ -d "/proc/$new" ] || fail "the restored init $new does not run"
 [ "$(cat /proc/$new/cgroup)" = "0::/$parent/$ctid" ] || fail "the restored init is in $(cat /proc/$new/cgroup)"

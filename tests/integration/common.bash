@@ -165,3 +165,23 @@ ct_new() {
 	ct_template
 	vzctl create "$1" --ostemplate busybox >/dev/null || fail "create of CT $1 failed"
 }
+
+# The host's cgroup2 and nsdelegate, which vzctl start requires.  A mount of cgroup2 in
+# the host's cgroup namespace (criu --manage-cgroups makes one) sets the mount options
+# of the one superblock, nsdelegate dropped when not named.
+# nsdelegate_on: whether /sys/fs/cgroup has it now.
+nsdelegate_on() { grep -q ' /sys/fs/cgroup .* cgroup2 .*nsdelegate' /proc/self/mountinfo; }
+# remount_cgroup2 OPTIONS: mount(2) itself with MS_REMOUNT (mount(8) would keep the
+# options the remount does not name).
+remount_cgroup2() {
+	python3 -c 'import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+sys.exit(libc.mount(None, b"/sys/fs/cgroup", None, 32, sys.argv[1].encode()) != 0)' "$1"
+}
+# nsdelegate_back: gives it back when a test or a tool took it; says so.
+nsdelegate_back() {
+	nsdelegate_on && return 0
+	echo "cgroup2 on /sys/fs/cgroup lost nsdelegate; giving it back"
+	remount_cgroup2 nsdelegate,memory_recursiveprot
+	nsdelegate_on || echo "FAIL: cgroup2 could not be given nsdelegate back" >&2
+}
