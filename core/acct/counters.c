@@ -32,9 +32,6 @@
 #include "core/base/base.h"
 #include "core/cgroup/cgroup.h"
 
-/* How deep the cgroups a CT makes below its own are walked for its tasks. */
-#define CG_DEPTH_MAX 32
-
 /* --------------------------------------------------------------- sources */
 
 static uint64_t pages(uint64_t bytes)
@@ -188,7 +185,7 @@ static size_t cg_pids(bc_cgroup *cg, pid_t **ret)
 {
 	struct pid_list l = { NULL, 0, 0, false };
 
-	bc_cg_walk_procs(cg, CG_DEPTH_MAX, add_pid, &l);
+	bc_cg_walk_procs(cg, add_pid, &l);
 	*ret = l.v;
 	return l.n;
 }

@@ -14,9 +14,6 @@
 #include "core/base/base.h"
 #include "core/cgroup/cgroup.h"
 
-/* How deep a CT's own cgroup tree is walked. */
-#define LA_DEPTH_MAX 32
-
 /* The text of /proc/<pid>/stat, cut at size - 1 bytes (its first fields fit). */
 static int read_stat(pid_t pid, char *buf, size_t size)
 {
@@ -68,7 +65,7 @@ int ct_la_count(int dirfd, const char *rel, unsigned long *ret)
 	unsigned long n = 0;
 	/* The cgroup's own threads, then those of the cgroups the CT made below it
 	 * (systemd in a CT puts its services there). */
-	int r = bc_cg_walk_threads(dirfd, rel, LA_DEPTH_MAX, count_active, &n);
+	int r = bc_cg_walk_threads(dirfd, rel, count_active, &n);
 
 	if (r < 0)
 		return r;

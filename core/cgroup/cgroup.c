@@ -35,7 +35,6 @@
 #include "core/cgroup/cgroup.h"
 
 #define KILL_WAIT_MS 10000 /* after cgroup.kill: the kernel needs no more than that */
-#define CG_TREE_DEPTH_MAX 32 /* how deep a CT's own cgroups are walked and removed */
 #define CG_CTRL_MAX 64 /* longest controller name we take from the kernel */
 
 struct bc_cgroup {
@@ -856,36 +855,19 @@ int bc_cg_attach(bc_cgroup *cg, pid_t pid, vz_err *err)
  * libcgroup 2.0.2 reports success for a cgroup it left in place because it was not
  * empty (measured in the guest), and without the flag it first moves the processes out
  * to the parent, which is not what removing a stopped CT's cgroup means. */
-/* The cgroups below dirfd, deepest first: a CT makes its own (systemd's units), and a
- * cgroup goes only once it has no child.  They are empty once the CT's processes are
- * gone. */
-static int remove_children(int dirfd, int depth)
+/* A cgroup a CT made below its own (systemd's units) and those below it, deepest first:
+ * a cgroup goes only once it has no child.  They are empty once the CT's processes are
+ * gone.  ctx: the directory fd name is in. */
+static int each_child(int dirfd, int depth, int (*fn)(void *ctx, int fd, const char *name,
+						      int depth), void *ctx);
+
+static int remove_tree(void *ctx, int dirfd, const char *name, int depth)
 {
-	int sub = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-	struct dirent *de;
-	DIR *d = sub < 0 ? NULL : fdopendir(sub);
+	int parent = *(const int *)ctx;
+	int r = each_child(dirfd, depth, remove_tree, &dirfd);
 
-	if (!d) {
-		if (sub >= 0)
-			close(sub);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		_cleanup_close_ int child = -1;
-
-		if (de->d_type != DT_DIR || !cg_component_ok(de->d_name, strlen(de->d_name)))
-			continue;
-		if (depth >= CG_TREE_DEPTH_MAX) {
-			r = -ELOOP;
-			continue;
-		}
-		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (child >= 0 && remove_children(child, depth + 1) < 0 && r == 0)
-			r = -EBUSY;
-		if (unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-			r = -errno;
-	}
-	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+		r = -errno;
 	return r;
 }
 
@@ -903,7 +885,7 @@ int bc_cg_destroy(bc_cgroup *cg, vz_err *err)
 		*slash = '\0';
 	else
 		parent[0] = '\0';
-	r = remove_children(cg->dirfd, 0);
+	r = each_child(cg->dirfd, 0, remove_tree, &cg->dirfd);
 	if (r < 0)
 		return vz_fail(err, VZ_E_SYSTEM, -r, "cannot remove the cgroups below %s: %s; see "
 			       "their cgroup.procs", cg->path, strerror(-r));
@@ -997,50 +979,77 @@ static int walk_ids_at(int dirfd, const char *file, void (*fn)(void *ctx, pid_t 
 	return 0;
 }
 
-static int walk_tree(int dirfd, const char *file, int depth, int max_depth,
-		     void (*fn)(void *ctx, pid_t id), void *ctx)
+/* fn(ctx, the child's directory fd, its name, depth + 1) for each cgroup right below
+ * dirfd (depth deep), up to BC_CG_DEPTH_MAX: the one walk of the cgroups below a CT's,
+ * which the kernel keeps that shallow (cgroup.max.depth, set at start).  The first
+ * failure of fn is returned; a child removed meanwhile is skipped. */
+static int each_child(int dirfd, int depth, int (*fn)(void *ctx, int fd, const char *name,
+						      int depth), void *ctx)
 {
-	int r = walk_ids_at(dirfd, file, fn, ctx), sub;
+	int sub = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
 	struct dirent *de;
-	DIR *d;
+	DIR *d = sub < 0 ? NULL : fdopendir(sub);
 
-	if (r < 0 || depth >= max_depth)
-		return r;
-	sub = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = sub < 0 ? NULL : fdopendir(sub);
 	if (!d) {
 		if (sub >= 0)
 			close(sub);
-		return 0;
+		return -errno;
 	}
 	while ((de = readdir(d))) {
 		_cleanup_close_ int child = -1;
+		int rc;
 
 		if (de->d_type != DT_DIR || !cg_component_ok(de->d_name, strlen(de->d_name)))
 			continue;
+		if (depth >= BC_CG_DEPTH_MAX) {
+			r = r ? r : -ELOOP;
+			continue;
+		}
 		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* A cgroup removed meanwhile has no process left. */
-		if (child >= 0)
-			walk_tree(child, file, depth + 1, max_depth, fn, ctx);
+		if (child < 0)
+			continue;
+		rc = fn(ctx, child, de->d_name, depth + 1);
+		if (rc < 0 && r == 0)
+			r = rc;
 	}
 	closedir(d);
-	return 0;
+	return r;
 }
 
-int bc_cg_walk_threads(int dirfd, const char *rel, int max_depth,
-		       void (*fn)(void *ctx, pid_t tid), void *ctx)
+struct id_walk {
+	const char *file;
+	void (*fn)(void *ctx, pid_t id);
+	void *ctx;
+};
+
+static int walk_tree(void *ctx, int dirfd, const char *name, int depth)
 {
+	const struct id_walk *w = ctx;
+	int r = walk_ids_at(dirfd, w->file, w->fn, w->ctx);
+
+	(void)name;
+	/* A cgroup that went meanwhile has no process left: only the top's failure counts. */
+	if (r == 0)
+		each_child(dirfd, depth, walk_tree, ctx);
+	return r;
+}
+
+int bc_cg_walk_threads(int dirfd, const char *rel, void (*fn)(void *ctx, pid_t tid), void *ctx)
+{
+	struct id_walk w = { "cgroup.threads", fn, ctx };
 	_cleanup_close_ int fd = -1;
 	int r = cg_walk(dirfd, rel, &fd);
 
 	if (r < 0)
 		return r;
-	return walk_tree(fd, "cgroup.threads", 0, max_depth, fn, ctx);
+	return walk_tree(&w, fd, rel, 0);
 }
 
-int bc_cg_walk_procs(bc_cgroup *cg, int max_depth, void (*fn)(void *ctx, pid_t pid), void *ctx)
+int bc_cg_walk_procs(bc_cgroup *cg, void (*fn)(void *ctx, pid_t pid), void *ctx)
 {
-	return walk_tree(cg->dirfd, "cgroup.procs", 0, max_depth, fn, ctx);
+	struct id_walk w = { "cgroup.procs", fn, ctx };
+
+	return walk_tree(&w, cg->dirfd, cg->rel, 0);
 }
 
 /* ------------------------------------------------------------- delegation */
@@ -1049,6 +1058,14 @@ int bc_cg_walk_procs(bc_cgroup *cg, int max_depth, void (*fn)(void *ctx, pid_t p
  * the rest, its own limits among them, stay the host's. */
 static const char *const delegated_files[] = { "cgroup.procs", "cgroup.threads",
 					       "cgroup.subtree_control" };
+
+int bc_cg_bound_depth(bc_cgroup *cg, vz_err *err)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", BC_CG_DEPTH_MAX);
+	return bc_cg_write(cg, "cgroup.max.depth", v, err);
+}
 
 int bc_cg_delegate(bc_cgroup *cg, uid_t uid, gid_t gid, vz_err *err)
 {

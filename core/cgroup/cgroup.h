@@ -72,8 +72,14 @@ bool bc_cg_wait_empty(bc_cgroup *cg, long ms);
 /* Kills everything in the cgroup (cgroup.kill), waits for it to empty and removes it. */
 int bc_cg_kill_destroy(bc_cgroup *cg, vz_err *err);
 
+/* How deep the cgroups a CT makes below its own may go: start sets it as the CT's
+ * cgroup.max.depth (bc_cg_bound_depth), which the CT cannot raise (nsdelegate), so the
+ * walks below see every one of them. */
+#define BC_CG_DEPTH_MAX 32
+int bc_cg_bound_depth(bc_cgroup *cg, vz_err *err);
+
 /* fn with each pid of the cgroup and of every cgroup below it (cgroup.procs). */
-int bc_cg_walk_procs(bc_cgroup *cg, int max_depth, void (*fn)(void *ctx, pid_t pid), void *ctx);
+int bc_cg_walk_procs(bc_cgroup *cg, void (*fn)(void *ctx, pid_t pid), void *ctx);
 
 /* Hands the cgroup to a CT's root (uid, gid: host ids), as systemd's Delegate= does: its
  * directory (to make cgroups below it) and its cgroup.procs, cgroup.threads and
@@ -86,9 +92,8 @@ int bc_cg_check_nsdelegate(vz_err *err);
 
 /* Calls fn with each thread id listed in cgroup.threads of the cgroup rel below dirfd
  * (bc_cg_root_fd(), or a directory laid out the same way) and of every cgroup below
- * it, max_depth levels down at most.  Cgroups that go away meanwhile are skipped;
- * -errno when rel itself cannot be read. */
-int bc_cg_walk_threads(int dirfd, const char *rel, int max_depth,
-		       void (*fn)(void *ctx, pid_t tid), void *ctx);
+ * it.  Cgroups that go away meanwhile are skipped; -errno when rel itself cannot be
+ * read. */
+int bc_cg_walk_threads(int dirfd, const char *rel, void (*fn)(void *ctx, pid_t tid), void *ctx);
 
 #endif

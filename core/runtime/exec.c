@@ -421,20 +421,15 @@ static int open_init_cgroup(const struct vz_host *host, const char *ctid, struct
 {
 	_cleanup_free_ char *want = vz_host_ct_cgroup(host, ctid), *text = NULL;
 	_cleanup_close_ int fd = openat(x->procfd, "cgroup", O_RDONLY | O_CLOEXEC);
-	const char *below = NULL;
-	size_t len;
+	char *below = NULL;
 
 	if (!want)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "out of memory");
-	len = strlen(want);
-	/* cgroup v2: one line "0::<path>" */
-	if (fd >= 0 && vz_read_fd(fd, &text, NULL) == 0 && strncmp(text, "0::", 3) == 0) {
-		text[strcspn(text, "\n")] = '\0';
-		if (strncmp(text + 3, want, len) == 0 && (text[3 + len] == '/' || !text[3 + len]))
-			below = text + 3 + len;
-	}
+	if (fd >= 0 && vz_read_fd(fd, &text, NULL) == 0)
+		below = (char *)ct_cgroup_below(text, want);
 	if (!below)
 		return not_running(err, ctid);
+	below[strcspn(below, "\n")] = '\0';
 	return bc_cg_open_below(host, ctid, below, &x->cg, err);
 }
 

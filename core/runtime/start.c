@@ -322,6 +322,11 @@ int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_ru
 	r = bc_plan_apply(cg, &c.plan, err);
 	if (r < 0)
 		goto fail;
+	/* The cgroups the CT makes below its own stay few levels deep, so that counting
+	 * and removing them sees them all. */
+	r = bc_cg_bound_depth(cg, err);
+	if (r < 0)
+		goto fail;
 	/* A CT in a user namespace gets its cgroup as systemd's Delegate= gives one. */
 	if (c.uid) {
 		r = bc_cg_delegate(cg, (uid_t)c.uid, (gid_t)c.gid, err);

@@ -26,6 +26,17 @@ static char *pid_file_path(const struct vz_host *host, const char *ctid)
 /* Whether pid lives (a zombie does not) and sits in the CT's cgroup, so that a pid
  * the kernel gave to somebody else since is not taken for the CT's init; *start its
  * start time. */
+const char *ct_cgroup_below(const char *proc_cgroup, const char *ct_cgroup)
+{
+	size_t len = strlen(ct_cgroup);
+	const char *rest;
+
+	if (strncmp(proc_cgroup, "0::", 3) != 0 || strncmp(proc_cgroup + 3, ct_cgroup, len) != 0)
+		return NULL;
+	rest = proc_cgroup + 3 + len;
+	return *rest == '\n' || *rest == '\0' || *rest == '/' ? rest : NULL;
+}
+
 bool ct_pid_is_init(const struct vz_host *host, const char *ctid, pid_t pid, uint64_t *start)
 {
 	_cleanup_free_ char *want = vz_host_ct_cgroup(host, ctid), *stat = NULL, *cg = NULL;
@@ -45,11 +56,8 @@ bool ct_pid_is_init(const struct vz_host *host, const char *ctid, pid_t pid, uin
 		return false;
 	if (start)
 		*start = began;
-	/* cgroup v2: one line "0::<path>", the CT's cgroup or one the CT made below it (its
-	 * init may move itself, as systemd does into init.scope). */
-	return strncmp(cg, "0::", 3) == 0 && strncmp(cg + 3, want, strlen(want)) == 0 &&
-	       (cg[3 + strlen(want)] == '\n' || cg[3 + strlen(want)] == '\0' ||
-		cg[3 + strlen(want)] == '/');
+	/* Its init may have moved itself below the CT's cgroup, as systemd does. */
+	return ct_cgroup_below(cg, want) != NULL;
 }
 
 static int read_pid_file(const char *path, pid_t *ret)

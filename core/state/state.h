@@ -35,6 +35,11 @@ int ct_init_run(const struct vz_host *host, const char *ctid, struct ct_run *ret
 int ct_init_pid(const struct vz_host *host, const char *ctid, pid_t *ret, vz_err *err);
 /* Whether the CT runs (ct_init_run succeeds).  Reads only. */
 bool ct_is_running(const struct vz_host *host, const char *ctid);
+/* Where a process is from the text of its /proc/<pid>/cgroup (cgroup v2: "0::<path>")
+ * against the CT's cgroup as vz_host_ct_cgroup names it: the rest of the path when it is
+ * the CT's cgroup or one the CT made below it ("" or "/sub", up to the newline), NULL
+ * when it is elsewhere.  Pure. */
+const char *ct_cgroup_below(const char *proc_cgroup, const char *ct_cgroup);
 /* Whether pid is that CT's live init; *start (may be NULL) its start time. */
 bool ct_pid_is_init(const struct vz_host *host, const char *ctid, pid_t pid, uint64_t *start);
 

@@ -24,6 +24,13 @@ for ct in $priv $unpriv; do
 	vzctl start $ct --wait >/dev/null 2>&1 || fail "start of $ct failed"
 	in_ct $ct 'mkdir /sys/fs/cgroup/sub' || fail "CT $ct cannot make a cgroup below its own"
 	[ -d "$cg/sub" ] || fail "CT $ct's cgroup has no sub on the host"
+	# At most 32 levels below its own (cgroup.max.depth, out of its reach): what the
+	# counters walk and stop removes.
+	[ "$(cat "$cg/cgroup.max.depth")" = 32 ] || fail "CT $ct's cgroup.max.depth is $(cat "$cg/cgroup.max.depth")"
+	deep=$(in_ct $ct 'p=/sys/fs/cgroup i=0; while [ $i -lt 40 ] && mkdir $p/d 2>/dev/null; do
+		p=$p/d i=$((i + 1)); done; echo $i')
+	[ "$deep" = 32 ] || fail "CT $ct made $deep levels of cgroups below its own, not 32"
+	in_ct $ct 'echo 32 >/sys/fs/cgroup/cgroup.max.depth' 2>/dev/null && fail "CT $ct wrote its cgroup.max.depth"
 	in_ct $ct 'echo 10 >/sys/fs/cgroup/pids.max' 2>/dev/null && fail "CT $ct wrote its own pids.max"
 	in_ct $ct 'echo 10 >/sys/fs/cgroup/memory.max' 2>/dev/null && fail "CT $ct wrote its own memory.max"
 	[ "$(cat "$cg/pids.max")" = max ] || fail "CT $ct's pids.max is $(cat "$cg/pids.max")"
@@ -51,7 +58,7 @@ for ct in $priv $unpriv; do
 	echo "CT $ct: numfile $nfile with every process below its root"
 	[ "${nfile:-0}" -gt 0 ] || fail "the counters miss the processes in the CT's own cgroups"
 	vzctl stop $ct >/dev/null 2>&1 || fail "stop of $ct failed"
-	[ -e "$cg" ] && fail "the CT's cgroup (with its sub) is left after stop"
+	[ -e "$cg" ] && fail "the CT's cgroup (with its sub and 32 levels below) is left after stop"
 done
 
 # Without nsdelegate the CT could write its own limits: start refuses, leaving nothing.

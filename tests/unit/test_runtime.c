@@ -153,3 +153,16 @@ Test(runtime, init_pid_of_a_ct_without_run_state)
 	cr_expect_eq(err.exit_code, VZ_E_NOT_RUNNING);
 	cr_expect_eq(pid, 77);
 }
+
+/* Where a process is, from its /proc/<pid>/cgroup: the CT's cgroup, one below it, or
+ * elsewhere (a sibling whose name begins the same is elsewhere). */
+Test(runtime, cgroup_below_the_ct)
+{
+	cr_expect_str_eq(ct_cgroup_below("0::/vz.slice/101\n", "/vz.slice/101"), "\n");
+	cr_expect_str_eq(ct_cgroup_below("0::/vz.slice/101/init.scope\n", "/vz.slice/101"),
+			 "/init.scope\n");
+	cr_expect_str_eq(ct_cgroup_below("0::/vz.slice/101", "/vz.slice/101"), "");
+	cr_expect_null(ct_cgroup_below("0::/vz.slice/1010\n", "/vz.slice/101"));
+	cr_expect_null(ct_cgroup_below("0::/vz.slice\n", "/vz.slice/101"));
+	cr_expect_null(ct_cgroup_below("1:name=systemd:/vz.slice/101\n", "/vz.slice/101"));
+}
