@@ -271,10 +271,6 @@ int bc_table_host(const struct vz_host *host, struct bc_table *ret, vz_err *err)
 	 * the host then holds all. */
 	if (r < 0 && !(r == -ENOENT && bc_cg_root_fd() >= 0))
 		return r;
-	if (s.parent_is_root) {
-		bc_cg_free(parent); /* the root: nothing to subtract from */
-		parent = NULL;
-	}
 	s.parent_exists = parent != NULL || s.parent_is_root;
 	if (!s.parent_is_root && bc_cg_open_root(&root, NULL) == 0 &&
 	    bc_cg_read(root, "memory.stat", &x.root_stat, NULL) < 0)

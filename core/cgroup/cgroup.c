@@ -915,6 +915,10 @@ int bc_cg_open_parent(const struct vz_host *host, bc_cgroup **ret, bool *is_root
 	if (r < 0)
 		return r;
 	*is_root = !*parent;
+	if (*is_root) {
+		*ret = NULL;
+		return 0;
+	}
 	return cg_open_rel("", parent, ret, err);
 }
 

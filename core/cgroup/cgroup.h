@@ -60,8 +60,8 @@ int bc_cg_destroy(bc_cgroup *cg, vz_err *err);
 int bc_parse_kernel_u64(const char *text, uint64_t *ret);
 
 /* The CTs' parent (CT_CGROUP_PARENT) for reading the host's figures; *is_root says
- * whether it is the cgroup2 root itself (then it is opened).  -ENOENT when it does not
- * exist yet (no CT ever ran); *is_root is set even then. */
+ * whether it is the cgroup2 root itself (then *ret is NULL: nothing to subtract from).
+ * -ENOENT when it does not exist yet (no CT ever ran); *is_root is set even then. */
 int bc_cg_open_parent(const struct vz_host *host, bc_cgroup **ret, bool *is_root, vz_err *err);
 /* The cgroup2 root, for reading the whole system's figures. */
 int bc_cg_open_root(bc_cgroup **ret, vz_err *err);
