@@ -8,6 +8,8 @@
 #   make deps       install every Debian package the project needs
 #   make fuzz       run every fuzz target for FUZZ_SECONDS each
 #   make template   build the busybox OS template into the template cache (TEMPLATE_OUT=FILE)
+#   make template-debian  build the Debian 12 templates (systemd, sysvinit, openrc) in the
+#                   test guest into tests/vm/cache/templates (TEMPLATE_INITS="systemd ...")
 #   make bench      build, boot the guest once and run the benchmarks of bench/ (BENCH_ARGS)
 #   make bench-counters  the same for the workload and counters benchmarks alone
 #   make bench-export    the same for the export benchmark alone (BENCH_EXPORT_ARGS)
@@ -53,7 +55,7 @@ TOOL_BINS = $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_BIN  = $(BUILD)/tests/unit-tests
 HELPER_BINS = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all layers check unit unit-asan consumers integration demo install deps fuzz clean template bench bench-counters bench-export
+.PHONY: all layers check unit unit-asan consumers integration demo install deps fuzz clean template template-debian bench bench-counters bench-export
 CT_PROBE = $(BUILD)/tests/ct-probe
 
 all: $(TOOL_BINS) $(HELPER_BINS) $(CT_PROBE)
@@ -184,11 +186,20 @@ fuzz: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 template:
 	bash scripts/vztmpl-busybox $(if $(TEMPLATE_OUT),-o $(TEMPLATE_OUT))
 
+# The Debian templates the guest tests boot.  vztmpl-debian runs mmdebstrap, which mounts
+# and chroots, so here it runs in the test guest, from a local archive of the packages
+# fetched on this host; on a real host `vztmpl-debian --init INIT` writes into
+# <TEMPLATE>/cache by itself.
+template-debian:
+	bash tests/vm/debian-templates.sh $(TEMPLATE_INITS)
+
 install:
 	@for t in $(TOOL_BINS); do [ -x $$t ] || { echo "install: $$t is not built; run 'make' first" >&2; exit 1; }; done
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/vz/conf
 	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(SBINDIR)/
-	install -m 0755 scripts/vztmpl-busybox $(DESTDIR)$(SBINDIR)/
+	install -m 0755 scripts/vztmpl-busybox scripts/vztmpl-debian $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(PREFIX)/lib/vzbc
+	install -m 0644 scripts/vztmpl.bash $(DESTDIR)$(PREFIX)/lib/vzbc/
 	install -m 0644 conf/samples/*.conf-sample $(DESTDIR)$(SYSCONFDIR)/vz/conf/
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' etc/bcfs.service >$(DESTDIR)$(UNITDIR)/bcfs.service

@@ -22,13 +22,9 @@ refresh=0
 die() { echo "fetch-lxc: $*" >&2; exit 1; }
 say() { echo "fetch-lxc: $*" >&2; }
 
-for a in "$@"; do
-	case $a in
-	--refresh) refresh=1 ;;
-	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
-	*) die "unknown argument '$a' (see --help)" ;;
-	esac
-done
+# shellcheck source=scripts/debs.bash
+. "$here/../scripts/debs.bash"
+debs_args "$@"
 
 # Complete when the tools and the library are there; .complete is written last.
 complete() { [ -e "$1/.complete" ] && [ -x "$1/usr/bin/lxc-start" ] && [ -x "$1/usr/bin/lxc-attach" ]; }
@@ -46,8 +42,6 @@ if [ $refresh -eq 0 ] && [ -L "$cache/lxc/current" ] && complete "$(readlink -f 
 	exit 0
 fi
 
-# shellcheck source=scripts/debs.bash
-. "$here/../scripts/debs.bash"
 debs_need apt-get apt-cache dpkg-deb
 
 ver=$(apt-cache policy lxc 2>/dev/null | awk '$1 == "Candidate:" { print $2; exit }')

@@ -32,3 +32,16 @@ debs_fetch() {
 	fi
 	echo "$dir/$deb"
 }
+
+# debs_args ARG...: the fetch scripts' arguments: --refresh sets refresh=1, --help prints
+# the caller's header comment.
+debs_args() {
+	local a
+	for a in "$@"; do
+		case $a in
+		--refresh) refresh=1 ;;
+		-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+		*) die "unknown argument '$a' (see --help)" ;;
+		esac
+	done
+}

@@ -11,6 +11,7 @@ packages=(
 	libbpf-dev bpftool libjson-c-dev
 	qemu-system-x86 qemu-utils busybox-static cpio kmod e2fsprogs xz-utils zstd
 	criu rsync openssh-client iproute2 iptables nftables procps util-linux python3
+	mmdebstrap apt-utils dpkg-dev
 )
 
 missing=()

@@ -103,10 +103,32 @@ int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err)
 	return 0;
 }
 
+/* What a CT in a user namespace has besides the default: there the kernel checks each
+ * of them against the CT's own namespaces, so they reach nothing of the host's, and a
+ * distribution's init needs them.  sys_admin: mounts in the CT's own mount namespace
+ * (systemd mounts /run/lock, its units' sandboxes, tmpfs and bind mounts) and the
+ * CT's hostname; sys_boot: reboot(2) ends the CT's init (the CT restarts or stops);
+ * mknod: devices stay refused by the kernel in a user namespace, this allows only
+ * overlayfs whiteouts.  Still out, with their reasons: sys_module, sys_rawio, sys_time,
+ * sys_pacct, syslog, wake_alarm, block_suspend, audit_*, mac_*, bpf, perfmon: each acts
+ * on the whole host and the kernel checks it in the host's namespace, so inside it
+ * gives nothing but a unit that tries and fails (systemd skips the units that need
+ * them when the bounding set lacks them); checkpoint_restore: nothing inside needs it. */
+static const int cap_userns_on[] = { CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_MKNOD };
+
+uint64_t ct_cap_userns_default(void)
+{
+	uint64_t m = ct_cap_default();
+
+	for (size_t i = 0; i < sizeof(cap_userns_on) / sizeof(cap_userns_on[0]); i++)
+		m |= CAPBIT(cap_userns_on[i]);
+	return m;
+}
+
 int ct_cap_bound(const vz_conf *global, const vz_conf *ct, bool userns, uint64_t *ret,
 		 vz_err *err)
 {
-	uint64_t m = ct_cap_default() | (userns ? CAPBIT(CAP_SYS_BOOT) : 0);
+	uint64_t m = userns ? ct_cap_userns_default() : ct_cap_default();
 	const vz_conf *layers[] = { global, ct };
 	int r;
 

@@ -217,10 +217,12 @@ void ct_res_userns_ids(const struct ct_res *res, unsigned long *uid, unsigned lo
  * capability names, also `ve_admin` = sys_admin + net_admin; `setveid` is accepted and
  * means nothing here).  Pure: VZ_E_VALUE names a bad item; *mask is untouched then. */
 uint64_t ct_cap_default(void);
+/* The default of a CT in a user namespace: the above with sys_admin, sys_boot and mknod,
+ * which there act on the CT's own namespaces only (reasons in core/model/caps.c). */
+uint64_t ct_cap_userns_default(void);
 int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err);
-/* The set for a CT: the default changed by CAPABILITY of vz.conf, then of CTID.conf.
- * A CT in a user namespace (userns) also has sys_boot by default: there it lets the
- * CT's init reboot the CT and nothing more (kexec needs it on the host). */
+/* The set for a CT: the default (ct_cap_userns_default for a CT in a user namespace)
+ * changed by CAPABILITY of vz.conf, then of CTID.conf. */
 int ct_cap_bound(const vz_conf *global, const vz_conf *ct, bool userns, uint64_t *ret,
 		 vz_err *err);
 

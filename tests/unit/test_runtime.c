@@ -114,10 +114,14 @@ Test(caps, conf_layers_ct_over_global)
 	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_TIME));
 	cr_assert_eq(ct_cap_bound(NULL, NULL, false, &m, &err), 0);
 	cr_expect_eq(m, ct_cap_default());
-	/* In a user namespace sys_boot reboots the CT alone: in by default, still off-able. */
+	/* In a user namespace sys_admin, sys_boot and mknod act on the CT alone: in by
+	 * default, still off-able; what acts on the whole host stays out. */
 	cr_assert_eq(ct_cap_bound(NULL, NULL, true, &m, &err), 0);
-	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_BOOT));
-	static const char off[] = "CAPABILITY=\"sys_boot:off\"\n";
+	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_BOOT) | BIT(CAP_SYS_ADMIN) | BIT(CAP_MKNOD));
+	cr_expect_eq(m, ct_cap_userns_default());
+	cr_expect_eq(m & (BIT(CAP_SYS_MODULE) | BIT(CAP_SYS_RAWIO) | BIT(CAP_SYS_TIME) |
+			  BIT(CAP_SYSLOG) | BIT(CAP_BPF) | BIT(CAP_AUDIT_CONTROL)), 0);
+	static const char off[] = "CAPABILITY=\"sys_boot:off sys_admin:off mknod:off\"\n";
 	vz_conf *no_boot = NULL;
 
 	cr_assert_eq(vz_conf_parse(off, sizeof(off) - 1, "102.conf", &no_boot, NULL, &err), 0);

@@ -20,13 +20,9 @@ refresh=0
 die() { echo "fetch-kernel: $*" >&2; exit 1; }
 say() { echo "fetch-kernel: $*" >&2; }
 
-for a in "$@"; do
-	case $a in
-	--refresh) refresh=1 ;;
-	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
-	*) die "unknown argument '$a' (see --help)" ;;
-	esac
-done
+# shellcheck source=scripts/debs.bash
+. "$here/../../scripts/debs.bash"
+debs_args "$@"
 
 # A kernel directory is complete when the kernel, its modules and modules.dep exist;
 # modules.dep is written last, so a fetch cut short never looks complete.
@@ -82,8 +78,6 @@ if [ $refresh -eq 0 ] && [ -L "$cache/kernel/current" ] && kernel_complete "$(re
 	exit 0
 fi
 
-# shellcheck source=scripts/debs.bash
-. "$here/../../scripts/debs.bash"
 debs_need apt-get apt-cache dpkg-deb depmod
 
 # The meta package names the real one: "Depends: linux-image-6.1.0-NN-amd64".

@@ -17,6 +17,8 @@
 #   --keep PATH          a host path under /tmp the script needs (repeatable; BUILD,
 #                        the source tree, the script's directory and the current
 #                        directory are kept anyway): /tmp is a fresh tmpfs in the guest
+#   --out DIR            a host directory the script may write into (OS templates it
+#                        builds, say): shared read-write over virtio-9p at the same path
 #   --hostname NAME      the guest's hostname (vz-guest)
 #   --verbose            show the whole console, boot messages included (env VZ_VM_VERBOSE=1)
 #   --direct             run the script on this host instead (env VZ_TEST_DIRECT=1): only
@@ -53,7 +55,7 @@ verbose=${VZ_VM_VERBOSE:-0}
 direct=${VZ_TEST_DIRECT:-0}
 hostname=vz-guest
 net_mode='' net_addr='' net_ip='' mac=''
-extra_env=() keep=()
+extra_env=() keep=() out=''
 
 need_arg() { [ $# -ge 2 ] || die "option $1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--vz-size) need_arg "$@"; vzsize=$2; shift 2 ;;
 	--env) need_arg "$@"; extra_env+=("$2"); shift 2 ;;
 	--keep) need_arg "$@"; keep+=("$2"); shift 2 ;;
+	--out) need_arg "$@"; out=$2; shift 2 ;;
 	--hostname) need_arg "$@"; hostname=$2; shift 2 ;;
 	--net-socket-listen) need_arg "$@"; net_mode=listen; net_addr=$2; shift 2 ;;
 	--net-socket-connect) need_arg "$@"; net_mode=connect; net_addr=$2; shift 2 ;;
@@ -172,6 +175,14 @@ if [ "$vzfs" = ext4 ]; then
 	drive=(-drive "file=$tmp/vz.img,format=raw,if=virtio,cache=unsafe")
 fi
 
+outshare=()
+if [ -n "$out" ]; then
+	mkdir -p "$out" || die "cannot create $out"
+	out=$(cd "$out" && pwd -P)
+	# security_model=none: the guest's root writes files owned by whoever runs qemu.
+	outshare=(-virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap")
+fi
+
 netdev=(-nic none)
 if [ -n "$net_mode" ]; then
 	netdev=(-netdev "socket,id=n0,$net_mode=$net_addr" -device "virtio-net-pci,netdev=n0,mac=$mac")
@@ -189,6 +200,7 @@ token=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 	printf 'VZ_VM_HOSTNAME=%q\n' "$hostname"
 	printf 'VZ_VM_NET_IP=%q\n' "$net_ip"
 	printf 'VZ_VM_CWD=%q\n' "$PWD"
+	printf 'VZ_VM_OUT=%q\n' "$out"
 	VZ_VM_ENV=("${job_env[@]}" VZ_IN_GUEST=1)
 	VZ_VM_ARGV=("$script" ${args[@]+"${args[@]}"})
 	VZ_VM_KEEP=("${keep[@]}")
@@ -210,7 +222,7 @@ qemu_cmd=("$qemu" -nodefaults -no-user-config -machine q35 "${accel[@]}" -smp "$
 	-append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=$loglevel 8250.nr_uarts=1 vz.job=$tmp/job"
 	-display none -serial stdio -monitor none -no-reboot -pidfile "$tmp/qemu.pid"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
-	${drive[@]+"${drive[@]}"} "${netdev[@]}")
+	${outshare[@]+"${outshare[@]}"} ${drive[@]+"${drive[@]}"} "${netdev[@]}")
 
 # One pass over the console: boot messages are kept aside (shown with --verbose or
 # when the guest fails), the job's lines go to stdout as they come.

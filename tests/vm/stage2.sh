@@ -130,6 +130,14 @@ bind_keep() {
 	done
 }
 
+# --out: a host directory shared read-write, at its host path.
+mount_out() {
+	[ -n "${VZ_VM_OUT:-}" ] || return 0
+	[ -d "$VZ_VM_OUT" ] || bb mkdir -p "$VZ_VM_OUT"
+	bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none out "$VZ_VM_OUT" ||
+		fail "cannot mount the output directory $VZ_VM_OUT (9p tag out)"
+}
+
 setup_net() {
 	bb ip link set lo up || fail "cannot bring up lo"
 	[ -n "${VZ_VM_NET_IP:-}" ] || return 0
@@ -164,6 +172,7 @@ enable_controllers
 bind_modules
 mount_vz
 bind_keep
+mount_out
 setup_net
 run_job
 power_off
