@@ -455,10 +455,8 @@ int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run
 		if (r < 0)
 			return r;
 	}
-	/* busybox init powers off on SIGUSR2 (sysvinit and systemd take it as a request
-	 * too or ignore it); a pid-namespace init only gets signals it handles. */
-	if (!(o && o->fast) && kill(init, SIGUSR2) == 0)
-		bc_cg_wait_empty(cg, timeout * 1000);
+	if (!(o && o->fast))
+		ct_shutdown(host, ctid, init, cg, timeout * 1000, o ? o->note : NULL);
 	r = bc_cg_kill_destroy(cg, err);
 	if (r < 0)
 		return r;

@@ -1,0 +1,148 @@
+/* How a CT is asked to stop (core/runtime/start.h): by the signal its init takes as
+ * "power off", or by running the CT's own `halt` inside, as vzctl did, for the inits
+ * that take no such signal.  Either way the CT's own stop scripts and units run.
+ *
+ *   systemd   SIGRTMIN+3 (halt; SIGTERM would re-execute it, SIGUSR2 dumps its state)
+ *   busybox   SIGUSR2 (power off; SIGUSR1 halts, SIGTERM reboots)
+ *   others    `halt` inside: sysvinit (and OpenRC under it) ignore SIGTERM and take
+ *             SIGINT as ctrl-alt-del, which inittab maps to a reboot
+ *
+ * The init is told apart by the name of the program it runs, read from the host's
+ * /proc (a string: nothing of the CT is followed or executed).  A CT's root can run any
+ * program as init; a wrong guess only costs the stop timeout before the kill. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/base/base.h"
+#include "core/runtime/start.h"
+
+/* How long the init may stay alone before the shutdown is taken as done: longer than
+ * the gaps between the rc scripts of a shutdown, which always leave some process. */
+#define ALONE_MS 2000
+#define POLL_MS 50
+
+enum init_kind { INIT_SYSTEMD, INIT_BUSYBOX, INIT_OTHER };
+
+static enum init_kind init_kind(pid_t init)
+{
+	char path[64], exe[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)init);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return INIT_OTHER;
+	exe[n] = '\0';
+	/* A binary replaced since it started reads "… (deleted)". */
+	exe[strcspn(exe, " ")] = '\0';
+	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	if (strcmp(base, "systemd") == 0)
+		return INIT_SYSTEMD;
+	if (strcmp(base, "busybox") == 0)
+		return INIT_BUSYBOX;
+	return INIT_OTHER;
+}
+
+/* `halt` started inside the CT, with nothing of the host's as its stdio; -1 (after a
+ * note) when it cannot be. */
+static pid_t halt_inside(const struct vz_host *host, const char *ctid, int devnull,
+			 const vz_warn *note)
+{
+	static char *const argv[] = { "halt", NULL };
+	struct ct_exec_opts o = { .argv = argv, .fds = { devnull, devnull, devnull } };
+	struct ct_exec_proc p;
+	vz_err err;
+
+	if (devnull < 0 || ct_exec_start(host, ctid, &o, &p, &err) < 0) {
+		vz_warnf(note, "Unable to run halt in the container (%s); it is killed",
+			 devnull < 0 ? strerror(errno) : err.msg);
+		return -1;
+	}
+	return p.pid;
+}
+
+struct census {
+	pid_t init;
+	unsigned n;
+	bool init_seen;
+};
+
+static void count_proc(void *ctx, pid_t pid)
+{
+	struct census *c = ctx;
+
+	c->n++;
+	if (pid == c->init)
+		c->init_seen = true;
+}
+
+/* Reaps the host-side helper of halt once it has ended; never blocks. */
+static void reap_if_done(pid_t *helper)
+{
+	int st;
+
+	if (*helper > 0 && waitpid(*helper, &st, WNOHANG) == *helper)
+		*helper = -1;
+}
+
+bool ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
+		 long timeout_ms, const vz_warn *note)
+{
+	_cleanup_close_ int devnull = -1;
+	struct timespec start;
+	long alone_since = -1;
+	pid_t helper = -1;
+	bool ended = false;
+
+	switch (init_kind(init)) {
+	case INIT_SYSTEMD:
+		if (kill(init, SIGRTMIN + 3) < 0)
+			return true;
+		break;
+	case INIT_BUSYBOX:
+		if (kill(init, SIGUSR2) < 0)
+			return true;
+		break;
+	case INIT_OTHER:
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		helper = halt_inside(host, ctid, devnull, note);
+		if (helper < 0)
+			return false;
+		break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (long now = 0; now < timeout_ms; now = elapsed_ms(&start)) {
+		struct census c = { init, 0, false };
+
+		reap_if_done(&helper);
+		if (bc_cg_walk_procs(cg, count_proc, &c) < 0 || c.n == 0) {
+			ended = true;
+			break;
+		}
+		if (c.n == 1 && c.init_seen && helper < 0) {
+			if (alone_since < 0)
+				alone_since = now;
+			if (now - alone_since >= ALONE_MS) {
+				ended = true;
+				break;
+			}
+		} else {
+			alone_since = -1;
+		}
+		sleep_ms(POLL_MS);
+	}
+	/* halt still running at the deadline goes with the CT's kill; its host-side helper
+	 * ends with it and is reaped by the caller's kill wait at the latest here. */
+	if (helper > 0)
+		kill(helper, SIGKILL), waitpid(helper, NULL, 0);
+	return ended;
+}
