@@ -199,7 +199,7 @@ static int listen_open(struct ct_console *con, const char *dir_path)
 	/* A socket left by a monitor that died: the CT is being started under its lock, so
 	 * nobody else serves it. */
 	unlinkat(con->dir, name, 0);
-	old = umask(077);
+	old = umask(0177); /* a socket is made 0777 less the umask: 0600 */
 	r = bind(con->listen, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(con->listen, 4) < 0 || fstatat(con->dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {

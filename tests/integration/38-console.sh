@@ -75,7 +75,7 @@ drive "$BUILD/bin/vzctl" console $ctid <<'STEPS' || fail "console session 1"
 expect 20 Attached to CT 1038 \(ESC \. to detach\)
 expect 20 rcS: starting CT
 send \r
-expect 20 # $
+expect 20 / # 
 send echo hello-$((6*7))\r
 expect 20 hello-42
 send \r\x1b.
@@ -158,7 +158,7 @@ grep -q after-flood "$log.1" || fail "the last start's log is not in .1"
 drive "$BUILD/bin/vzctl" console $ctid <<'STEPS' || fail "console session after a second start"
 expect 20 rcS: starting CT
 send \r
-expect 20 # $
+expect 20 / # 
 send \x1b\x1b.
 exit 20 0
 STEPS
