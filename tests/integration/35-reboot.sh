@@ -25,16 +25,6 @@ expect_status() {
 	got=$(vzctl status $ctid) || fail "status exited $?"
 	[ "$got" = "CTID $ctid $1" ] || fail "status is '$got', not 'CTID $ctid $1'"
 }
-# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds; fails after SECONDS.
-wait_for() {
-	local n=$(($1 * 5))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
 started_again() {
 	local new
 	new=$(init_pid)

@@ -25,26 +25,6 @@ sock=$cdir/$ctid.sock
 log=$cdir/$ctid.log
 drive() { python3 "$VZ_SRC/tests/integration/console-drive.py" "$it/drive.out" "$@"; }
 
-out=''
-expect_rc() {
-	local want=$1 rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	printf '%s -> %s\n' "$*" "$rc"
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
-	[ "$rc" -eq "$want" ] || fail "$* exited $rc, not $want"
-}
-# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds; fails after SECONDS.
-wait_for() {
-	local n=$(($1 * 5))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
 init_pid() { cat "$it/run/$ctid.pid" 2>/dev/null; }
 monitor_pid() { awk '{ print $4 }' "/proc/$(init_pid)/stat"; }
 started_again() {
@@ -85,15 +65,18 @@ grep -q 'Detached from CT' "$it/drive.out" || fail "no 'Detached' line"
 log_has hello-42 || fail "the log lacks the command's output"
 
 echo "-- one client at a time"
-(sleep 60 | "$BUILD/bin/vzctl" console $ctid >/dev/null 2>&1) &
+# The first client's input is a fifo held open here: it stays attached until killed.
+mkfifo "$it/hold"
+"$BUILD/bin/vzctl" console $ctid <"$it/hold" >/dev/null 2>&1 &
 holder=$!
+exec 8>"$it/hold"
 second() { "$BUILD/bin/vzctl" console $ctid </dev/null >"$it/second.out" 2>&1; [ $? -eq 9 ]; }
 wait_for 20 second || fail "a second client was not refused with 9: $(cat "$it/second.out")"
 cat "$it/second.out"
 grep -q 'another vzctl console is attached' "$it/second.out" || fail "the refusal does not say why"
 kill $holder
-pkill -P $holder 2>/dev/null
 wait $holder 2>/dev/null
+exec 8>&-
 attach_ok() { "$BUILD/bin/vzctl" console $ctid </dev/null >/dev/null 2>&1; }
 wait_for 20 attach_ok || fail "no attach once the first client left"
 
