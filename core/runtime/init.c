@@ -122,7 +122,7 @@ static void make_node(int rep, const struct dev_node *d, const char *path, bool 
 			   strerror(errno));
 }
 
-static void make_dev(int rep, unsigned long numpty, bool userns)
+static void make_dev(int rep, unsigned long max_ptys, bool userns)
 {
 	char opts[128];
 
@@ -137,7 +137,7 @@ static void make_dev(int rep, unsigned long numpty, bool userns)
 	/* Never the host's console: make_console binds a pty of the CT's devpts here. */
 	if (mknod("dev/console", S_IFREG | 0600, 0) < 0)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to make /dev/console: %s", strerror(errno));
-	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,max=%lu", numpty);
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,max=%lu", max_ptys);
 	mount_at(rep, "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts);
 	if (symlink("pts/ptmx", "dev/ptmx") < 0)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/ptmx: %s", strerror(errno));
@@ -234,7 +234,7 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 	    errno != ENOENT)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
 			   strerror(errno));
-	make_dev(rep, c->numpty, userns);
+	make_dev(rep, c->numpty + 1 + c->ttys, userns); /* the console's ptys come on top */
 	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	place_view(rep, c);
 }
@@ -245,7 +245,7 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
  * there from dev/pts/<n> (the mount's source lies inside the CT, as CRIU needs) and its
  * master sent to the monitor.  Returns the slave, without becoming init's controlling
  * terminal (a hangup of the console must not kill init), for the console; -1 else. */
-static int make_tty(int rep, int sock, unsigned tty, unsigned long numpty)
+static int make_tty(int rep, int sock, unsigned tty)
 {
 	const struct winsize ws = { .ws_row = 25, .ws_col = 80 };
 	_cleanup_close_ int master = open("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -254,10 +254,6 @@ static int make_tty(int rep, int sock, unsigned tty, unsigned long numpty)
 	int unlock = 0, slave = -1;
 	unsigned n;
 
-	if (master < 0 && errno == ENOSPC)
-		spawn_fail(rep, VZ_E_RESOURCE, ENOSPC, "No pty is left for the container's console "
-			   "and ttys within NUMPTY (%lu); raise --numpty or lower CONSOLE_TTYS",
-			   numpty);
 	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0 ||
 	    ioctl(master, TIOCSWINSZ, &ws) < 0)
 		spawn_fail(rep, VZ_E_SYSTEM, errno, "Unable to make a pty for the container's "
@@ -287,10 +283,10 @@ static int make_tty(int rep, int sock, unsigned tty, unsigned long numpty)
  * slave, init's 0..2 (boot messages then reach the console, as on a real machine). */
 static int make_console(const struct init_args *a)
 {
-	int console = make_tty(a->rep, a->console, 0, a->c->numpty);
+	int console = make_tty(a->rep, a->console, 0);
 
 	for (unsigned i = 1; i <= a->c->ttys; i++)
-		make_tty(a->rep, a->console, i, a->c->numpty);
+		make_tty(a->rep, a->console, i);
 	close(a->console);
 	return console;
 }
