@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "exec2", vzctl_exec2 },
 	{ "runscript", vzctl_runscript },
 	{ "enter", vzctl_enter },
+	{ "console", vzctl_console },
 };
 
 static void usage(FILE *f)
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 		"  exec | exec2 CTID COMMAND [ARG ...] | -   (exec: 8 when it fails; exec2: its status)\n"
 		"  runscript CTID SCRIPT\n"
 		"  enter CTID [--exec COMMAND [ARG ...]]\n"
+		"  console CTID [ttynum]   (attach to /dev/console, or /dev/ttyN; Esc . detaches)\n"
 		"\n"
 		"Values: N or BARRIER:LIMIT; suffixes K M G T (x1024), P (pages), B (bytes);\n"
 		"'unlimited'.  The global config is /etc/vz/vz.conf, or $VZ_CONF.\n");

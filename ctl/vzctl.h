@@ -39,5 +39,7 @@ int vzctl_exec(struct vzctl_ctx *ctx, int argc, char **argv);
 int vzctl_exec2(struct vzctl_ctx *ctx, int argc, char **argv);
 int vzctl_runscript(struct vzctl_ctx *ctx, int argc, char **argv);
 int vzctl_enter(struct vzctl_ctx *ctx, int argc, char **argv);
+/* ctl/vzctl-console.c: console (no lock, as exec). */
+int vzctl_console(struct vzctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -122,7 +122,7 @@ static void make_node(int rep, const struct dev_node *d, const char *path, bool 
 			   strerror(errno));
 }
 
-static void make_dev(int rep, unsigned long numpty, bool userns)
+static void make_dev(int rep, unsigned long max_ptys, bool userns)
 {
 	char opts[128];
 
@@ -134,12 +134,10 @@ static void make_dev(int rep, unsigned long numpty, bool userns)
 		snprintf(path, sizeof(path), "dev/%s", dev_nodes[i].name);
 		make_node(rep, &dev_nodes[i], path, userns);
 	}
-	/* No console of the host: the CT's console writes go nowhere.  Bound from the
-	 * CT's own null, so that the mount's source lies inside the CT (CRIU needs that). */
-	if (mknod("dev/console", S_IFREG | 0600, 0) < 0 ||
-	    mount("dev/null", "dev/console", NULL, MS_BIND, NULL) < 0)
+	/* Never the host's console: make_console binds a pty of the CT's devpts here. */
+	if (mknod("dev/console", S_IFREG | 0600, 0) < 0)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to make /dev/console: %s", strerror(errno));
-	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,max=%lu", numpty);
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=620,max=%lu", max_ptys);
 	mount_at(rep, "devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, opts);
 	if (symlink("pts/ptmx", "dev/ptmx") < 0)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/ptmx: %s", strerror(errno));
@@ -236,9 +234,61 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 	    errno != ENOENT)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
 			   strerror(errno));
-	make_dev(rep, c->numpty, userns);
+	make_dev(rep, c->numpty + 1 + c->ttys, userns); /* the console's ptys come on top */
 	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	place_view(rep, c);
+}
+
+/* ------------------------------------------------- inside: the console */
+
+/* One pty of the CT's devpts for dev/console (tty 0) or dev/ttyN, its slave bound
+ * there from dev/pts/<n> (the mount's source lies inside the CT, as CRIU needs) and its
+ * master sent to the monitor.  Returns the slave, without becoming init's controlling
+ * terminal (a hangup of the console must not kill init), for the console; -1 else. */
+static int make_tty(int rep, int sock, unsigned tty)
+{
+	const struct winsize ws = { .ws_row = 25, .ws_col = 80 };
+	_cleanup_close_ int master = open("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char src[32], target[32];
+	unsigned char idx = (unsigned char)tty;
+	int unlock = 0, slave = -1;
+	unsigned n;
+
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0 ||
+	    ioctl(master, TIOCSWINSZ, &ws) < 0)
+		spawn_fail(rep, VZ_E_SYSTEM, errno, "Unable to make a pty for the container's "
+			   "console: %s", strerror(errno));
+	snprintf(src, sizeof(src), "dev/pts/%u", n);
+	if (tty)
+		snprintf(target, sizeof(target), "dev/tty%u", tty);
+	else
+		snprintf(target, sizeof(target), "dev/console");
+	if ((tty && mknod(target, S_IFREG | 0600, 0) < 0) ||
+	    mount(src, target, NULL, MS_BIND, NULL) < 0)
+		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to bind a pty onto /%s: %s", target,
+			   strerror(errno));
+	if (tty == 0) {
+		slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (slave < 0)
+			spawn_fail(rep, VZ_E_SYSTEM, errno, "Unable to open the container's console: "
+				   "%s", strerror(errno));
+	}
+	if (vz_send_fd(sock, &idx, 1, master) < 0)
+		spawn_fail(rep, VZ_E_SYSTEM, errno, "Unable to hand the container's console to its "
+			   "monitor: %s", strerror(errno));
+	return slave;
+}
+
+/* The console and tty1..ttys, their masters sent to the monitor; returns the console's
+ * slave, init's 0..2 (boot messages then reach the console, as on a real machine). */
+static int make_console(const struct init_args *a)
+{
+	int console = make_tty(a->rep, a->console, 0);
+
+	for (unsigned i = 1; i <= a->c->ttys; i++)
+		make_tty(a->rep, a->console, i);
+	close(a->console);
+	return console;
 }
 
 /* --------------------------------------------------- inside: the rest */
@@ -312,7 +362,7 @@ void ct_init_main(const struct init_args *a)
 	static char *const envp[] = {
 		"PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/", "TERM=linux", "container=vzbc", NULL
 	};
-	const struct spawn_exec e = {
+	struct spawn_exec e = {
 		.sock = a->rep,
 		.capbnd = a->c->caps,
 		.pty_master = -1,
@@ -322,11 +372,12 @@ void ct_init_main(const struct init_args *a)
 		.exec_code = VZ_E_BAD_CT,
 		.ctid = a->ctid,
 	};
-	int rep = a->rep, tree;
+	int rep = a->rep, tree, console[3];
 
 	spawn_signals_default(NULL);
 	/* Not the caller's session: closing its terminal must not reach the CT. */
 	setsid();
+	close(a->console_peer); /* so that the monitor sees end of file at init's exec */
 	tree = userns_receive(a);
 	/* After the clone, so that the CT's cgroup (where it was born) is its root. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
@@ -338,6 +389,8 @@ void ct_init_main(const struct init_args *a)
 		userns_become_root(rep);
 	}
 	make_mounts(rep, a->c, a->sync >= 0);
+	console[0] = console[1] = console[2] = make_console(a);
+	e.fds = console;
 	pivot_into_cwd(rep);
 	if (a->c->hostname && sethostname(a->c->hostname, strlen(a->c->hostname)) < 0)
 		spawn_fail(rep, VZ_E_BAD_HOSTNAME, errno, "Unable to set the hostname %s: %s",

@@ -42,6 +42,10 @@
 
 /* ------------------------------------------------ the helper and the monitor */
 
+/* The console of a CT whose init rebooted, while its monitor restarts the CT: the
+ * restart forks the next monitor from this one, which takes it over from here. */
+static struct ct_console *kept_console;
+
 /* The monitor's part of a user namespace: init's id maps, then the idmapped root area
  * sent to init, which waits for it.  A failure kills init and is reported. */
 static void userns_prepare(const struct init_args *a, pid_t init, int sync)
@@ -70,30 +74,55 @@ static void userns_prepare(const struct init_args *a, pid_t init, int sync)
 		   what, strerror(-r));
 }
 
+/* Closes every fd from 3 up but those of keep (n of them). */
+static void close_all_but(int *keep, size_t n)
+{
+	unsigned from = 3;
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if (keep[i] > (int)from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
 /* Once init runs, the monitor keeps nothing of vzctl's or of the CT's: not the lock's
  * fd (an flock lasts as long as any copy of its fd, so the CT would stay locked), the
  * pipes, the cgroup's directory, vzctl's terminal, session or working directory.  Only
  * the cgroup backend's fd of the cgroup2 mount stays, for a restart goes through the
- * backend again.  Its name tells it apart in ps and to stop. */
-static void monitor_detach(const char *ctid)
+ * backend again, and the console's fds.  Its name tells it apart in ps and to stop. */
+static void monitor_detach(const char *ctid, const struct ct_console *con)
 {
-	int keep = bc_cg_root_fd(), null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int keep[2 * CT_CONSOLE_TTYS_MAX + 8], null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	size_t n = 0;
 	char name[16];
 
 	spawn_signals_default(NULL);
 	setsid();
 	if (chdir("/") < 0)
 		_exit(1);
-	for (int fd = 0; fd < 3; fd++)
-		if (null >= 0 && fd != keep)
+	keep[n++] = bc_cg_root_fd();
+	if (con)
+		console_keep_fds(con, keep, &n);
+	for (int fd = 0; fd < 3; fd++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < n; i++)
+			kept |= keep[i] == fd;
+		if (null >= 0 && !kept)
 			dup2(null, fd);
-	if (keep < 3) {
-		close_range(3, ~0U, 0);
-	} else {
-		if (keep > 3)
-			close_range(3, (unsigned)keep - 1, 0);
-		close_range((unsigned)keep + 1, ~0U, 0);
 	}
+	close_all_but(keep, n);
 	snprintf(name, sizeof(name), "vzmon %s", ctid);
 	prctl(PR_SET_NAME, name);
 }
@@ -102,19 +131,20 @@ static void monitor_detach(const char *ctid)
  * lock.  Not when somebody else holds the lock (a stop in progress) or when the run
  * state no longer names the init that rebooted (the CT was stopped or started since:
  * that command's word stands). */
-static void monitor_restart(const char *ctid, pid_t dead)
+static bool monitor_restart(const char *ctid, pid_t dead)
 {
 	const struct ct_run_opts o = { .timeout = -1 };
 	struct ct_lock lock = { NULL, -1 };
-	_cleanup_free_ char *path = NULL;
 	struct vz_host host;
 	pid_t named = -1;
 	vz_err err;
 
 	openlog("vzctl", LOG_PID, LOG_DAEMON);
+	bool started = false;
+
 	if (vz_host_load(&host, NULL, &err) < 0) {
 		syslog(LOG_ERR, "Container %s rebooted and was not started again: %s", ctid, err.msg);
-		return;
+		return false;
 	}
 	if (ct_lock_take(host.lockdir, ctid, "starting", &lock, &err) < 0)
 		syslog(LOG_WARNING, "Container %s rebooted and was not started again: %s", ctid,
@@ -125,9 +155,15 @@ static void monitor_restart(const char *ctid, pid_t dead)
 	else if (ct_rt_start(&host, ctid, &o, &err) < 0)
 		syslog(LOG_ERR, "Container %s rebooted and failed to start again: %s", ctid, err.msg);
 	else
+		started = true;
+	if (started)
 		syslog(LOG_INFO, "Container %s rebooted and was started again", ctid);
+	else
+		console_free(kept_console); /* its socket goes while the lock is held */
+	kept_console = NULL;
 	ct_lock_release(&lock);
 	vz_host_free(&host);
+	return started;
 }
 
 /* What the monitor needs to sample the CT's load average: where the run state is and
@@ -158,82 +194,125 @@ static void add_ms(struct timespec *t, long ms)
 	}
 }
 
-/* Waits for init's end and returns its wait status, sampling the CT's load every
- * CT_LA_PERIOD s meanwhile.  SIGCHLD is blocked and waited for with a timeout, so
- * that init's end is seen at once, even during a tick, and no fd is held for it.  A
- * tick that comes late (a busy host) counts the periods it missed. */
-static int monitor_wait_init(pid_t pid, struct ct_la_sampler *la)
+static long min_timeout(long a, long b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* Waits for init's end and returns its wait status, serving the console and sampling
+ * the CT's load every CT_LA_PERIOD s meanwhile (la NULL: no sampling).  init's end is
+ * its pidfd turning readable, seen at once, even during a tick; without a pidfd (a
+ * kernel before 5.3) it is looked for every 200 ms.  A tick that comes late (a busy
+ * host) counts the periods it missed. */
+static int monitor_wait_init(pid_t pid, struct ct_la_sampler *la, struct ct_console *con)
 {
 	const long period = CT_LA_PERIOD * 1000L;
-	sigset_t chld, old;
+	struct pollfd pf[2 * CT_CONSOLE_TTYS_MAX + 6];
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct timespec due;
 	int st = 0;
 
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
 	clock_gettime(CLOCK_MONOTONIC, &due);
 	add_ms(&due, period);
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
-		struct timespec left;
-		long late;
+		long timeout = pidfd >= 0 ? -1 : 200, late;
+		size_t n = 0, k = 0;
 
 		if (r == pid || (r < 0 && errno != EINTR))
 			break;
-		late = elapsed_ms(&due);
-		if (late >= 0) {
-			ct_la_sampler_tick(la, bc_cg_root_fd(), (unsigned)(1 + late / period));
-			add_ms(&due, (1 + late / period) * period);
-			continue;
+		if (la) {
+			late = elapsed_ms(&due);
+			if (late >= 0) {
+				ct_la_sampler_tick(la, bc_cg_root_fd(), (unsigned)(1 + late / period));
+				add_ms(&due, (1 + late / period) * period);
+				continue;
+			}
+			timeout = min_timeout(timeout, -late);
 		}
-		left = (struct timespec){ -late / 1000, (-late % 1000) * 1000000 };
-		sigtimedwait(&chld, NULL, &left);
+		if (pidfd >= 0)
+			pf[n++] = (struct pollfd){ pidfd, POLLIN, 0 };
+		if (con) {
+			k = console_poll_fill(con, pf + n);
+			timeout = min_timeout(timeout, console_timeout_ms(con));
+		}
+		if (poll(pf, n + k, timeout > INT_MAX ? INT_MAX : (int)timeout) > 0 && con)
+			console_poll_handle(con, pf + n, k);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pidfd >= 0)
+		close(pidfd);
 	return st;
 }
 
+/* The console of this boot, and those of the boots before it when this monitor is the
+ * fork of one that restarted the CT. */
+static struct ct_console *monitor_console(const struct init_args *a, int sock)
+{
+	struct ct_console *con = kept_console ? kept_console
+					      : console_new(a->ctid, a->c->console_dir);
+
+	kept_console = NULL;
+	if (con)
+		console_receive(con, sock, a->c->ttys);
+	return con;
+}
+
 /* The monitor: creates init in the cgroup, hands its pid over, lets go of everything
- * else and waits for init's end, which only init's parent can see, sampling the CT's
- * load average meanwhile.  The sample goes with the init it was about, before a
- * restart starts another. */
+ * else and waits for init's end, which only init's parent can see, holding the CT's
+ * console and sampling its load average meanwhile.  The sample goes with the init it
+ * was about, before a restart starts another; the console goes on to the next
+ * monitor, the fork of this one that the restart makes. */
 __attribute__((noreturn))
 static void monitor_main(const struct init_args *a, bc_cgroup *cg, int pid_out, int sync)
 {
 	const uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
 			    (a->sync >= 0 ? CLONE_NEWUSER : 0);
-	pid_t pid = spawn_clone(cg, ns, a->rep);
+	struct init_args ia = *a;
 	struct ct_la_sampler la;
+	struct ct_console *con;
+	int cs[2];
 	bool sampling;
+	pid_t pid;
 	int st;
 
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cs) < 0)
+		spawn_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to make a socket pair: %s",
+			   strerror(errno));
+	ia.console = cs[1];
+	ia.console_peer = cs[0];
+	pid = spawn_clone(cg, ns, a->rep);
 	if (pid < 0 && errno == ECHILD)
 		_exit(SPAWN_FAILED); /* reported */
 	if (pid < 0)
 		spawn_fail(a->rep, VZ_E_RESOURCE, errno, "Unable to create the container's "
 			   "namespaces: %s", strerror(errno));
 	if (pid == 0)
-		ct_init_main(a);
+		ct_init_main(&ia);
+	close(cs[1]);
 	if (a->sync >= 0)
 		userns_prepare(a, pid, sync);
 	if (write(pid_out, &pid, sizeof(pid)) != sizeof(pid))
 		_exit(1);
+	con = monitor_console(a, cs[0]);
+	close(cs[0]);
 	sampling = monitor_sampler(a->ctid, pid, &la);
-	monitor_detach(a->ctid);
-	if (sampling) {
-		st = monitor_wait_init(pid, &la);
+	monitor_detach(a->ctid, con);
+	st = monitor_wait_init(pid, sampling ? &la : NULL, con);
+	if (sampling)
 		ct_la_sampler_end(&la);
-	} else {
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				_exit(1);
-	}
+	if (con)
+		console_drain(con);
 	/* reboot(2) in the CT's pid namespace: the kernel kills the namespace and init ends
 	 * as by SIGHUP for a restart, SIGINT for a power-off or halt; a stop ends it with
 	 * SIGKILL (cgroup.kill) or a power-off. */
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP)
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP) {
+		if (con)
+			console_end_boot(con);
+		kept_console = con;
 		monitor_restart(a->ctid, pid);
+		_exit(0);
+	}
+	console_free(con);
 	_exit(0);
 }
 
@@ -273,7 +352,7 @@ int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg
 		goto out;
 	}
 	if (helper == 0) {
-		struct init_args a = { c, rep[1], sync[1], sync[0], ctid };
+		struct init_args a = { c, rep[1], sync[1], sync[0], ctid, -1, -1 };
 
 		close(rep[0]);
 		close(pid_pipe[0]);

@@ -69,6 +69,27 @@ int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_ru
 int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 	       vz_err *err);
 
+/* The console (core/runtime/console.c): the CT's /dev/console and /dev/tty1..N
+ * (CONSOLE_TTYS in its config or vz.conf, 0..CT_CONSOLE_TTYS_MAX, default
+ * CT_CONSOLE_TTYS_DEFAULT) are ptys whose masters the CT's monitor holds, keeping each
+ * one's last CT_CONSOLE_RING bytes across reboots inside the CT.  What the CT writes to
+ * its console also goes to $RUNDIR/console/<ctid>.log (0600; at 2 MiB, and at each
+ * start, it moves to <ctid>.log.1).  Root on the host attaches through the socket
+ * $RUNDIR/console/<ctid>.sock (its directory 0700, the peer checked to be uid 0). */
+#define CT_CONSOLE_TTYS_MAX 12
+#define CT_CONSOLE_TTYS_DEFAULT 2
+#define CT_CONSOLE_RING (128 * 1024)
+#define CT_CONSOLE_DIR "console"
+/* $RUNDIR/console, or with ctid $RUNDIR/console/<ctid><suffix>; NULL: out of memory. */
+char *ct_console_path(const struct vz_host *host, const char *ctid, const char *suffix);
+/* Connects to the CT's console: tty 0 is /dev/console, N /dev/ttyN.  On success *ret is
+ * a stream socket that first gives the tty's backlog, then what the CT writes; what is
+ * written to it is typed into the tty.  Errors: 31 the CT does not run, 3 it runs
+ * without a monitor (restored by CRIU) or its monitor does not answer, 9 another
+ * client is attached (one at a time), 21 no such tty, 12 not root. */
+int ct_console_attach(const struct vz_host *host, const char *ctid, unsigned tty, int *ret,
+		      vz_err *err);
+
 /* A CT in a user namespace (LOCAL_UID/LOCAL_GID; core/runtime/userns.c).  The host side writes
  * the maps of the CT's init pid (ids 0..CT_USERNS_IDS-1 from uid and gid) and makes a
  * detached copy of the root area mounted with that namespace's idmapping, so that the

@@ -59,6 +59,7 @@ static void start_conf_free(struct start_conf *c)
 	bc_plan_free(&c->plan);
 	free(c->root);
 	free(c->hostname);
+	free(c->console_dir);
 	if (c->view >= 0)
 		close(c->view);
 }
@@ -76,6 +77,30 @@ static long conf_timeout(const vz_conf *global, const vz_conf *ct)
 	errno = 0;
 	t = strtol(v, &end, 10);
 	return errno || *end || t < 0 ? STOP_TIMEOUT_DEFAULT : t;
+}
+
+/* CONSOLE_TTYS of the CT's config, else of vz.conf: how many /dev/ttyN the CT gets
+ * besides its console. */
+static int conf_ttys(const vz_conf *global, const vz_conf *ct, unsigned *ret, vz_err *err)
+{
+	const char *v = ct ? vz_conf_get(ct, "CONSOLE_TTYS") : NULL;
+	char *end;
+	long n;
+
+	if (!v && global)
+		v = vz_conf_get(global, "CONSOLE_TTYS");
+	if (!v || !*v) {
+		*ret = CT_CONSOLE_TTYS_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 0 || n > CT_CONSOLE_TTYS_MAX)
+		return vz_fail(err, VZ_E_VALUE, EINVAL, "CONSOLE_TTYS=%s is not a number of ttys "
+			       "from 0 to %d; fix it in the container's config or vz.conf", v,
+			       CT_CONSOLE_TTYS_MAX);
+	*ret = (unsigned)n;
+	return 0;
 }
 
 static int load_ct_conf(const struct vz_host *host, const char *ctid, vz_conf **ret, vz_err *err)
@@ -131,6 +156,10 @@ static int start_conf_get(const struct vz_host *host, const char *ctid, const vz
 	c.stop_timeout = conf_timeout(host->conf, cf);
 	if (r == 0)
 		r = ct_cap_bound(host->conf, cf, c.uid != 0, &c.caps, err);
+	if (r == 0)
+		r = conf_ttys(host->conf, cf, &c.ttys, err);
+	if (r == 0 && !(c.console_dir = ct_console_path(host, NULL, NULL)))
+		r = vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 	if (r < 0) {
 		start_conf_free(&c);
 		return r;
@@ -190,6 +219,15 @@ static int init_started(pid_t init)
 	return seen;
 }
 
+/* What init printed is in the console's log, which its monitor fills until it exits. */
+static int init_exited(const struct vz_host *host, const char *ctid, vz_err *err)
+{
+	_cleanup_free_ char *log = ct_console_path(host, ctid, ".log");
+
+	return vz_fail(err, VZ_E_WAIT_FAILED, ESRCH, "The container's init exited while "
+		       "starting; what it printed is in %s", log ? log : "its console log");
+}
+
 static int wait_started(const struct vz_host *host, const char *ctid, pid_t init, long secs,
 			vz_err *err)
 {
@@ -203,8 +241,7 @@ static int wait_started(const struct vz_host *host, const char *ctid, pid_t init
 		if (r > 0)
 			return 0;
 		if (r < 0 || !ct_pid_is_init(host, ctid, init, &start_ticks))
-			return vz_fail(err, VZ_E_WAIT_FAILED, ESRCH,
-				       "The container's init exited while starting; see its logs");
+			return init_exited(host, ctid, err);
 		if (elapsed_ms(&start) >= secs * 1000)
 			return vz_fail(err, VZ_E_WAIT_FAILED, ETIMEDOUT,
 				       "The container did not finish its start script in %ld s; "

@@ -5,10 +5,14 @@
  *              start; stop
  *   monitor.c  vzctl --fork--> helper --fork--> monitor --spawn_clone--> init; the
  *              monitor waits for init, samples its load and restarts it after a reboot
- *   init.c     pid 1 of the CT up to the exec of /sbin/init: mounts, pivot, hostname */
+ *   init.c     pid 1 of the CT up to the exec of /sbin/init: mounts, the console's
+ *              ptys, pivot, hostname
+ *   console.c  the monitor's side of the console: the ptys' masters, their backlog,
+ *              the log and the socket `vzctl console` attaches to */
 #ifndef VZ_CORE_RUNTIME_START_H
 #define VZ_CORE_RUNTIME_START_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,6 +35,8 @@ struct start_conf {
 	struct bc_plan plan;     /* the cgroup's settings */
 	int view;                /* the CT's counters view (ct_view_open), -1: none */
 	const char *view_dir;    /* where it goes, inside the CT: BCFS_DIR */
+	unsigned ttys;           /* CONSOLE_TTYS: /dev/tty1..ttys besides /dev/console */
+	char *console_dir;       /* $RUNDIR/console */
 };
 
 /* What the processes of a start are handed. */
@@ -40,6 +46,8 @@ struct init_args {
 	int sync; /* with a user namespace: init's end of the socket to the monitor; else -1 */
 	int sync_peer; /* the monitor's end, which init closes */
 	const char *ctid;
+	int console;      /* init's end of the socket its ttys' masters go to the monitor on */
+	int console_peer; /* the monitor's end, which init closes */
 };
 
 /* pid 1 of the CT (init.c): everything up to the exec of its /sbin/init. */
@@ -57,5 +65,30 @@ int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg
  * what is left at once, as after a timeout.  What could not be asked goes to note. */
 bool ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
 		 long timeout_ms, const vz_warn *note);
+
+/* The monitor's side of the console (console.c).  A ct_console outlives a reboot
+ * inside the CT: the next monitor, a fork of this one, goes on with it. */
+struct ct_console;
+/* Its log and socket in dir_path ($RUNDIR/console, made 0700): the log of the last start
+ * moves to <ctid>.log.1.  Without the directory the console still keeps its backlog.
+ * NULL when out of memory. */
+struct ct_console *console_new(const char *ctid, const char *dir_path);
+/* Takes the masters init sends on sock (one record: the tty's number, 0 for the
+ * console, with the fd) until init closes it by its exec, for 60 s at most. */
+void console_receive(struct ct_console *con, int sock, unsigned ttys);
+/* The fds it holds, appended to fds[*n] (room for 2 * CT_CONSOLE_TTYS_MAX + 7). */
+void console_keep_fds(const struct ct_console *con, int *fds, size_t *n);
+/* Its part of the monitor's poll: at most 2 * CT_CONSOLE_TTYS_MAX + 5 entries filled,
+ * their count returned; after the poll, handle them. */
+size_t console_poll_fill(struct ct_console *con, struct pollfd *pf);
+void console_poll_handle(struct ct_console *con, const struct pollfd *pf, size_t n);
+/* The longest the monitor may sleep in poll for the console's sake; -1: no limit. */
+long console_timeout_ms(const struct ct_console *con);
+/* Once init has ended: what the ttys still hold goes to the backlog and the log. */
+void console_drain(struct ct_console *con);
+/* This boot's ttys closed; the backlog, log, socket and client stay for the next. */
+void console_end_boot(struct ct_console *con);
+/* All of it, the socket file too when it is still the one it bound. */
+void console_free(struct ct_console *con);
 
 #endif

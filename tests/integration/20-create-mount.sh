@@ -41,16 +41,6 @@ cat_conf >"$it/vz.conf"
 export VZ_CONF=$it/vz.conf
 vzctl() { "$BUILD/bin/vzctl" "$@"; }
 
-# expect_rc CODE CMD...: CMD exits with CODE.
-expect_rc() {
-	local want=$1 rc out
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	printf '%s -> %s\n' "$*" "$rc"
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
-	[ "$rc" -eq "$want" ] || fail "$* exited $rc, not $want"
-}
 expect_status() {
 	local got
 	got=$(vzctl status 101) || fail "status exited $?"

@@ -23,17 +23,6 @@ root=$it/root/$ctid
 marker=$it/HOST-ONLY-FILE
 touch "$marker"
 
-# expect_rc CODE CMD...: CMD exits with CODE; its output is shown and kept in $out.
-out=''
-expect_rc() {
-	local want=$1 rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	printf '%s -> %s\n' "$*" "$rc"
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
-	[ "$rc" -eq "$want" ] || fail "$* exited $rc, not $want"
-}
 expect_out() {
 	printf '%s\n' "$out" | grep -qxF -- "$1" || fail "expected the line '$1'"
 }

@@ -25,16 +25,6 @@ expect_status() {
 	got=$(vzctl status $ctid) || fail "status exited $?"
 	[ "$got" = "CTID $ctid $1" ] || fail "status is '$got', not 'CTID $ctid $1'"
 }
-# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds; fails after SECONDS.
-wait_for() {
-	local n=$(($1 * 5))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
 started_again() {
 	local new
 	new=$(init_pid)
@@ -52,10 +42,21 @@ echo "init $pid, its parent $mon ($(cat "/proc/$mon/comm")), cgroup $(cat "/proc
 [ "$(cat "/proc/$mon/comm")" = "vzmon $ctid" ] || fail "the init's parent is not the CT's monitor"
 [ "$(cat "/proc/$mon/cgroup")" != "0::/$parent/$ctid" ] || fail "the monitor is in the CT's cgroup"
 [ "$(monitors)" -eq 1 ] || fail "$(monitors) monitors run, not 1"
-# 0..2 on /dev/null and the cgroup2 mount: no lock, pipe, CT cgroup or terminal.
+# 0..2 on /dev/null, the cgroup2 mount and the console's (its directory, log and
+# socket, the ptys of the CT's devpts, init's pidfd): no lock, pipe, CT cgroup or
+# terminal of vzctl's.
 fds=$(ls -l "/proc/$mon/fd" | awk 'NR > 1 { print $NF }' | sort | tr '\n' ' ')
 echo "the monitor's fds: $fds"
-[ "$fds" = "/dev/null /dev/null /dev/null /sys/fs/cgroup " ] || fail "the monitor holds '$fds'"
+for fd in 0 1 2; do
+	[ "$(readlink "/proc/$mon/fd/$fd")" = /dev/null ] || fail "the monitor's fd $fd is not /dev/null"
+done
+for f in $fds; do
+	case $f in
+	/dev/null | /sys/fs/cgroup | "$it/run/console" | "$it/run/console/$ctid.log" | \
+		socket:* | anon_inode:* | */ptmx | */pts/[0-9]*) ;;
+	*) fail "the monitor holds $f" ;;
+	esac
+done
 [ "$(readlink "/proc/$mon/cwd")" = / ] || fail "the monitor's working directory is not /"
 [ ! -e "$it/lock/$ctid.lck" ] || fail "the CT is still locked after start"
 

@@ -17,6 +17,29 @@ fail() {
 	exit 1
 }
 
+# expect_rc CODE CMD...: CMD exits with CODE; its output is shown and kept in $out.
+out=''
+expect_rc() {
+	local want=$1 rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s -> %s\n' "$*" "$rc"
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
+	[ "$rc" -eq "$want" ] || fail "$* exited $rc, not $want"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds; fails after SECONDS.
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
 # need_root, need_cgroup2: the preconditions every cgroup test has.
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
