@@ -114,7 +114,9 @@ unit-asan:
 consumers: $(TOOL_BINS) $(HELPER_BINS)
 	BUILD=$(abspath $(BUILD)) bash tests/consumers/run.sh
 
+# The Debian templates are built (in the guest) once, before the suite boots its guest.
 integration: all
+	bash tests/vm/debian-templates.sh >/dev/null
 	BUILD=$(abspath $(BUILD)) bash tests/vm/run-suite.sh
 
 # Every #include held to the arrows between layers written in core/LAYERS.

@@ -188,8 +188,9 @@ static int root_area(const struct vz_host *host, const char *ctid, const vz_conf
 /* -------------------------------------------------------------- --wait */
 
 /* Whether a child of init is past the start script.  busybox init and sysvinit run the
- * sysinit scripts (rcS, rc, rc.sysinit) to their end before anything else, so the
- * first other child means the start script has run. */
+ * sysinit scripts (rcS, rc, rc.sysinit; openrc under sysvinit) to their end before
+ * anything else, so the first other child means the start script has run.  systemd
+ * forks its units from the first moment: there the first child is the answer. */
 static int init_started(pid_t init)
 {
 	_cleanup_free_ char *children = NULL;
@@ -212,6 +213,7 @@ static int init_started(pid_t init)
 		comm[strcspn(comm, "\n")] = '\0';
 		/* "init": forked by init, not yet executing its command. */
 		if (!strcmp(comm, "rcS") || !strcmp(comm, "rc") || !strcmp(comm, "rc.sysinit") ||
+		    !strcmp(comm, "openrc") ||
 		    !strcmp(comm, "init"))
 			return 0;
 		seen = true;

@@ -40,10 +40,16 @@ export TMPDIR=/vz
 for i in ${missing[*]}; do
 	t0=\$(date +%s)
 	"$here/../../scripts/vztmpl-debian" --init "\$i" --mirror "deb [trusted=yes] file://$repo ./" \\
-		-o "$out/debian-12-\$i-x86_64.tar.gz" >&2
+		-o "$out/.debian-12-\$i-x86_64.tar" >&2
 	echo "debian-templates: \$i built in \$((\$(date +%s) - t0)) s" >&2
 done
 JOB
 echo "debian-templates: building ${missing[*]} in the guest" >&2
 "$here/run-guest.sh" --timeout 1800 --out "$out" "$job" >&2 || die "the guest could not build the templates"
+# Compressed here: gzip under the guest's emulation takes longer than the build.
+for i in "${missing[@]}"; do
+	gzip -n -6 <"$out/.debian-12-$i-x86_64.tar" >"$out/.debian-12-$i-x86_64.tar.gz" &&
+		mv "$out/.debian-12-$i-x86_64.tar.gz" "$out/debian-12-$i-x86_64.tar.gz" &&
+		rm "$out/.debian-12-$i-x86_64.tar" || die "cannot compress the $i template"
+done
 echo "$out"

@@ -1,0 +1,39 @@
+#!/bin/bash
+# A Debian 12 CT with OpenRC (under sysvinit's init), created unprivileged by default:
+# `rc-status -r` says default with no crashed service within 60 s of start; exec
+# works; the console shows getty's login prompt; `reboot` inside comes back with a new
+# init whose default runlevel starts the CT's own service again; `vzctl stop` runs the
+# CT's `halt`, whose shutdown stops that service (its stop writes a file), in under
+# 10 s, and leaves nothing.
+set -u
+. "$(dirname "$0")/common.bash"
+. "$(dirname "$0")/debian.bash"
+need_ct_host
+debian_new openrc 1082
+debian_ids
+
+cat >"$priv/etc/init.d/stopmark" <<'SCRIPT'
+#!/sbin/openrc-run
+description="a service whose stop leaves a mark"
+start() { touch /run/stopmark.started; }
+stop() { touch /var/lib/stopmark.stopped; }
+SCRIPT
+chmod 0755 "$priv/etc/init.d/stopmark"
+
+normal_state() {
+	local r crashed
+	r=$(in_ct 'rc-status -r' 2>&1)
+	crashed=$(in_ct 'rc-status --crashed' 2>&1)
+	echo "rc-status -r: $r; crashed: ${crashed:-none}"
+	[ "$r" = default ] && [ -z "$crashed" ]
+}
+
+debian_start
+debian_uid_map
+[ "$(in_ct 'cat /etc/debian_version' | cut -d. -f1)" = 12 ] || fail "exec: no Debian 12 inside"
+in_ct 'rc-update add stopmark default && rc-service stopmark start' >/dev/null ||
+	fail "cannot enable stopmark"
+debian_console
+debian_reboot
+debian_stop
+echo "PASS"
