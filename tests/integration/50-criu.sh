@@ -13,6 +13,22 @@
 # bcfs runs, as on any host, so the CT holds its view of the export, a FUSE mount criu
 # cannot dump: it is declared external at the dump and bound again from the host's
 # export at the restore, where the CT reads its own block again.
+# The console and tty1..N are ptys of the CT's devpts whose masters the CT's monitor
+# holds, outside the dumped tree.  criu 3.17 dumps a bind of dev/pts/<n> only when the
+# master of pty <n> is among the dumped files ("tty: Unable to find a master for /<n>"),
+# and a slave fd only with its master or as an external tty.  So the dump declares
+# external: each pty (--external tty[rdev:dev], read from the host through
+# /proc/<init>/root), each bind (--external mnt[/dev/console]:console ...), and the
+# CT's /dev/tty (5:0), which the console's shell holds with the console as its
+# controlling terminal (else "ctty inheritance detected ... no PTY peer").  The restore
+# is run by criu-console.py, which makes a new pty per tty, gives criu its slave for
+# each id (--inherit-fd, the console's also for /dev/tty) and as the bind's source
+# (--external mnt[console]:/dev/pts/<n>), and keeps the masters as the monitor would:
+# the restored CT's consoles are ptys of the restorer's devpts (here the host's, owned
+# by the CT's root), no longer of the CT's own, whose indexes the console's ptys leave
+# free.  vzctl console still answers 3 (no monitor) on the restored CT; the masters
+# are the keeper's, through which the test types at the console's shell, which kept
+# its pid.  migrate/README.md has what this means for the checkpoint feature.
 # Each criu option is explained where it is used.
 set -u
 . "$(dirname "$0")/common.bash"
