@@ -13,6 +13,22 @@
 # bcfs runs, as on any host, so the CT holds its view of the export, a FUSE mount criu
 # cannot dump: it is declared external at the dump and bound again from the host's
 # export at the restore, where the CT reads its own block again.
+# The console and tty1..N are ptys of the CT's devpts whose masters the CT's monitor
+# holds, outside the dumped tree.  criu 3.17 dumps a bind of dev/pts/<n> only when the
+# master of pty <n> is among the dumped files ("tty: Unable to find a master for /<n>"),
+# and a slave fd only with its master or as an external tty.  So the dump declares
+# external: each pty (--external tty[rdev:dev], read from the host through
+# /proc/<init>/root), each bind (--external mnt[/dev/console]:console ...), and the
+# CT's /dev/tty (5:0), which the console's shell holds with the console as its
+# controlling terminal (else "ctty inheritance detected ... no PTY peer").  The restore
+# is run by criu-console.py, which makes a new pty per tty, gives criu its slave for
+# each id (--inherit-fd, the console's also for /dev/tty) and as the bind's source
+# (--external mnt[console]:/dev/pts/<n>), and keeps the masters as the monitor would:
+# the restored CT's consoles are ptys of the restorer's devpts (here the host's, owned
+# by the CT's root), no longer of the CT's own, whose indexes the console's ptys leave
+# free.  vzctl console still answers 3 (no monitor) on the restored CT; the masters
+# are the keeper's, through which the test types at the console's shell, which kept
+# its pid.  migrate/README.md has what this means for the checkpoint feature.
 # Each criu option is explained where it is used.
 set -u
 . "$(dirname "$0")/common.bash"
@@ -23,9 +39,10 @@ command -v criu >/dev/null || skip "criu is not installed"
 
 ctid=1050
 bcfs_host /vz/itest-criu itest-criu.slice
-daemon=
+daemon= keeper=
 cleanup() {
 	nsdelegate_back
+	[ -n "$keeper" ] && kill "$keeper" 2>/dev/null
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null
 	bcfs_kill_all "$mnt"
 	ct_host_cleanup $ctid
@@ -52,6 +69,8 @@ case $1 in
 http) printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc 127.0.0.1 80 | head -n 1 | tr -d "\r" ;;
 counter) cat /run/counter ;;
 sleeper) ps -o pid,args | awk '$2 == "sleep" && $3 == "1000042" { print $1 }' ;;
+shell) ps -o pid,args | awk '$2 ~ /^-(\/bin\/)?sh$/ { print $1 }' ;;
+console) test -t 0 </dev/console && stat -c '%t:%T' /dev/console ;;
 view) awk '$1 ~ /^[0-9]+:$/ { print $1 } $1 == "numproc" { print $2 }' "$2/proc/user_beancounters" | tr '\n' ' ' ;;
 esac
 END_OF_PROBE
@@ -82,7 +101,35 @@ view_ok() {
 	echo "the CT's view $1: block ${w[0]} numproc ${w[1]}"
 }
 view_ok "before the dump"
+shell=$(probe shell)
+[ -n "$shell" ] || fail "no shell on the console before the dump"
 echo "before: init host pid $init, sleeper pid $sleeper in the CT, counter $before, httpd answers"
+echo "before: /dev/console is a tty ($(probe console)), its shell pid $shell in the CT"
+
+# The console and tty1..N: each a pty of the CT's devpts, bound from dev/pts/<n>, its
+# master in the CT's monitor, outside the dumped tree.  From the host, through the
+# init's root: its tty[rdev:dev] (hex, as criu names it) and the uid the CT's root has.
+tty_id() {
+	python3 -c 'import os, sys
+st = os.stat(sys.argv[1])
+print("tty[%x:%x]" % (st.st_rdev, st.st_dev))' "$1"
+}
+devtty=$(tty_id "/proc/$init/root/dev/tty")
+ttys=()
+for dev in "/proc/$init/root/dev/console" "/proc/$init/root/dev/tty"[0-9]*; do
+	[ -e "$dev" ] || continue
+	ttys+=("${dev##*/}=$(tty_id "$dev")")
+done
+ttys[0]+=,$devtty
+echo "console ptys: ${ttys[*]}"
+[ ${#ttys[@]} -eq 3 ] || fail "expected the console, tty1 and tty2"
+ctuid=$(awk '$1 == 0 { print $2 }' "/proc/$init/uid_map")
+ctgid=$(awk '$1 == 0 { print $2 }' "/proc/$init/gid_map")
+ext_ttys=(--external "$devtty")
+for t in "${ttys[@]}"; do
+	t=${t%,*}
+	ext_ttys+=(--external "${t#*=}" --external "mnt[/dev/${t%%=*}]:${t%%=*}")
+done
 
 # criu finds the CT's pid, mount, uts, ipc, net and cgroup namespaces by itself (each
 # differs from its own) and dumps them; the root mount (ext4 of /vz, the private area
@@ -108,7 +155,7 @@ echo "before: init host pid $init, sleeper pid $sleeper in the CT, counter $befo
 # The processes are gone after a successful dump (no --leave-running).
 t0=$(date +%s.%N)
 criu dump -t "$init" -D "$img" -v4 -o dump.log --manage-cgroups --file-locks \
-	--network-lock nftables --external "mnt[$mnt]:bcfs"
+	--network-lock nftables --external "mnt[$mnt]:bcfs" "${ext_ttys[@]}"
 rc=$?
 echo "criu dump -> $rc ($(elapsed "$t0") s)"
 [ $rc -eq 0 ] || { showlog "$img/dump.log"; fail "criu dump failed"; }
@@ -133,9 +180,16 @@ for i in $(seq 50); do [ -d "/proc/$init" ] || break; sleep 0.1; done
 #   --external mnt[bcfs]:<BCFS_DIR>/ct/<ctid>  the view, bound again from the host's
 #                      export onto its mount point.
 t0=$(date +%s.%N)
-criu restore -D "$img" -v4 -o restore.log -d --root "$it/root/$ctid" --pidfile "$it/restored.pid" \
-	--manage-cgroups --file-locks --network-lock nftables --external "mnt[bcfs]:$mnt/ct/$ctid"
-rc=$?
+cons=$it/console
+mkdir -p "$cons"
+python3 "$VZ_SRC/tests/integration/criu-console.py" "$cons" "$ctuid" "$ctgid" "${ttys[@]}" -- \
+	criu restore -D "$img" -v4 -o restore.log -d --root "$it/root/$ctid" --pidfile "$it/restored.pid" \
+	--manage-cgroups --file-locks --network-lock nftables --external "mnt[bcfs]:$mnt/ct/$ctid" \
+	>"$it/keeper.out" 2>&1 &
+keeper=$!
+wait_for 300 test -e "$cons/rc" || { cat "$it/keeper.out"; fail "criu restore did not end"; }
+rc=$(cat "$cons/rc")
+cat "$it/keeper.out"
 echo "criu restore -> $rc ($(elapsed "$t0") s)"
 [ $rc -eq 0 ] || { showlog "$img/restore.log"; fail "criu restore failed"; }
 # criu mounts cgroup2 in the host's cgroup namespace, which drops nsdelegate from the
@@ -178,6 +232,14 @@ sys.exit(nft.nft_run_cmd_from_buffer(ctx, ("delete table inet %s" % sys.argv[1])
 END_OF_PY
 [ "$(probe http)" = "HTTP/1.1 200 OK" ] || fail "the CT's httpd does not answer after the restore"
 echo "after: httpd answers over the CT's loopback"
+expect_rc 3 vzctl console $ctid
+c=$(probe console) || fail "/dev/console is not a tty after the restore"
+echo "after: /dev/console is a tty ($c)"
+[ "$(probe shell)" = "$shell" ] || fail "the console's shell $shell is gone: '$(probe shell)'"
+printf 'echo criu-$((6*7))\r' >"$cons/console.in"
+wait_for 20 grep -q criu-42 "$cons/console.log" ||
+	fail "the console's shell does not answer: '$(cat "$cons/console.log")'"
+echo "after: the console's shell (pid $shell in the CT) answers on the new pty"
 view_ok "after the restore"
 grep " $mnt " "/proc/$new/mountinfo" | grep -q " ro,nosuid,nodev,noexec" ||
 	fail "the restored view is not read-only, nosuid, nodev, noexec: $(grep " $mnt " "/proc/$new/mountinfo")"
