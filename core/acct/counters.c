@@ -481,6 +481,23 @@ static void reached_limit(struct bc_row *r)
 		r->maxheld = r->limit;
 }
 
+/* The forks refused in the CT.  Before Linux 6.8 a refusal is counted only in the
+ * pids.events of the cgroup that forked, wherever the limit was, so the CT's own
+ * cgroups below it (a delegated tree: systemd's units) are added up; since 6.8
+ * (pids.events.local exists) pids.events counts every refusal by this cgroup's limit
+ * below it.  Without the newer kernel the sum also counts refusals by a limit the CT
+ * set below its own (a unit's TasksMax): the kernel does not tell them apart. */
+static uint64_t pids_refused(bc_cgroup *cg)
+{
+	uint64_t v = 0, local;
+
+	if (bc_cg_read_key(cg, "pids.events.local", "max", &local, NULL) == 0)
+		return key_or_zero(cg, "pids.events", "max");
+	if (bc_cg_sum_key_below(cg, "pids.events", "max", &v) < 0)
+		return 0;
+	return v;
+}
+
 /* numproc, physpages, swappages, oomguarpages: held, peak, refusals and what is in
  * force, from the cgroup. */
 static void memory_and_pids(bc_cgroup *cg, struct bc_table *t)
@@ -490,7 +507,7 @@ static void memory_and_pids(bc_cgroup *cg, struct bc_table *t)
 	_cleanup_free_ char *events = NULL;
 
 	if (bc_cg_read_u64(cg, "pids.current", &cur, NULL) == 0)
-		set_usage(t, UB_NUMPROC, cur, key_or_zero(cg, "pids.events", "max"));
+		set_usage(t, UB_NUMPROC, cur, pids_refused(cg));
 	if (bc_cg_read_u64(cg, "pids.max", &high, NULL) == 0)
 		t->row[UB_NUMPROC].barrier = t->row[UB_NUMPROC].limit =
 			high == UINT64_MAX ? VZ_UNLIMITED : high;

@@ -776,28 +776,42 @@ int bc_cg_read_u64(bc_cgroup *cg, const char *file, uint64_t *ret, vz_err *err)
 	return 0;
 }
 
+/* The line of key in a flat-keyed file's text ("key value"), its value's length in
+ * *vlen; NULL when there is none. */
+static const char *key_value(const char *text, const char *key, size_t *vlen)
+{
+	size_t klen = key ? strlen(key) : 0;
+
+	for (const char *line = text; klen && *line;) {
+		size_t len = strcspn(line, "\n");
+
+		if (len > klen && memcmp(line, key, klen) == 0 && line[klen] == ' ') {
+			*vlen = len - klen - 1;
+			return line + klen + 1;
+		}
+		line += len;
+		line += *line == '\n';
+	}
+	return NULL;
+}
+
 int bc_cg_read_key(bc_cgroup *cg, const char *file, const char *key, uint64_t *ret, vz_err *err)
 {
 	_cleanup_free_ char *text = NULL;
-	size_t klen = key ? strlen(key) : 0;
+	const char *v;
+	size_t vlen;
 	int r;
 
 	r = bc_cg_read(cg, file, &text, err);
 	if (r < 0)
 		return r;
-	for (const char *line = text; klen && *line;) {
-		size_t len = strcspn(line, "\n");
-
-		if (len > klen && memcmp(line, key, klen) == 0 && line[klen] == ' ') {
-			r = parse_u64_n(line + klen + 1, len - klen - 1, ret);
-			if (r < 0)
-				return vz_fail(err, VZ_E_SYSTEM, -r,
-					       "unexpected value for %s in %s/%s: '%.*s'", key,
-					       cg->path, file, (int)(len - klen - 1), line + klen + 1);
-			return 0;
-		}
-		line += len;
-		line += *line == '\n';
+	v = key_value(text, key, &vlen);
+	if (v) {
+		r = parse_u64_n(v, vlen, ret);
+		if (r < 0)
+			return vz_fail(err, VZ_E_SYSTEM, -r, "unexpected value for %s in %s/%s: '%.*s'",
+				       key, cg->path, file, (int)vlen, v);
+		return 0;
 	}
 	return vz_fail(err, VZ_E_SYSTEM, ENOENT, "no key '%s' in %s/%s", key ? key : "(null)",
 		       cg->path, file);
@@ -1054,6 +1068,41 @@ int bc_cg_walk_procs(bc_cgroup *cg, void (*fn)(void *ctx, pid_t pid), void *ctx)
 	struct id_walk w = { "cgroup.procs", fn, ctx };
 
 	return walk_tree(&w, cg->dirfd, cg->rel, 0);
+}
+
+struct key_sum {
+	const char *file, *key;
+	uint64_t sum;
+};
+
+static int sum_tree(void *ctx, int dirfd, const char *name, int depth)
+{
+	struct key_sum *k = ctx;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = cg_file_open(dirfd, k->file, O_RDONLY);
+	const char *v;
+	uint64_t n;
+	size_t vlen;
+
+	(void)name;
+	if (fd < 0 || cg_read_fd(fd, &text) < 0)
+		return fd < 0 ? fd : -EIO;
+	v = key_value(text, k->key, &vlen);
+	if (v && parse_u64_n(v, vlen, &n) == 0)
+		k->sum += n;
+	/* A cgroup that went meanwhile took its count with it: only the top's failure counts. */
+	each_child(dirfd, depth, sum_tree, ctx);
+	return 0;
+}
+
+int bc_cg_sum_key_below(bc_cgroup *cg, const char *file, const char *key, uint64_t *ret)
+{
+	struct key_sum k = { file, key, 0 };
+	int r = sum_tree(&k, cg->dirfd, cg->rel, 0);
+
+	if (r == 0)
+		*ret = k.sum;
+	return r;
 }
 
 /* ------------------------------------------------------------- delegation */

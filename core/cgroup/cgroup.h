@@ -78,6 +78,11 @@ int bc_cg_kill_destroy(bc_cgroup *cg, vz_err *err);
 #define BC_CG_DEPTH_MAX 32
 int bc_cg_bound_depth(bc_cgroup *cg, vz_err *err);
 
+/* The sum of key in the flat-keyed file over the cgroup and every cgroup below it
+ * (pids.events' max before Linux 6.8, which counts a refused fork only in the cgroup
+ * that forked); -errno when the cgroup's own file cannot be read. */
+int bc_cg_sum_key_below(bc_cgroup *cg, const char *file, const char *key, uint64_t *ret);
+
 /* fn with each pid of the cgroup and of every cgroup below it (cgroup.procs). */
 int bc_cg_walk_procs(bc_cgroup *cg, void (*fn)(void *ctx, pid_t pid), void *ctx);
 
