@@ -3,8 +3,11 @@
 # `rc-status -r` says default with no crashed service within 60 s of start; exec
 # works; the console shows getty's login prompt; `reboot` inside comes back with a new
 # init whose default runlevel starts the CT's own service again; `vzctl stop` runs the
-# CT's `halt`, whose shutdown stops that service (its stop writes a file), in under
-# 10 s, and leaves nothing.
+# CT's `halt`, whose shutdown stops that service (its stop writes a file), and leaves
+# nothing.  The stop is held to 30 s, not 10: in the emulated test guest OpenRC's
+# shutdown (its own services, then Debian's rc 0 scripts: hwclock, sendsigs, umountfs)
+# took 18 to 21 s where sysvinit's took 7 s, measured from the console log; the
+# CT is stopped by its own shutdown either way, not killed at STOP_TIMEOUT.
 set -u
 . "$(dirname "$0")/common.bash"
 . "$(dirname "$0")/debian.bash"
@@ -35,5 +38,5 @@ in_ct 'rc-update add stopmark default && rc-service stopmark start' >/dev/null |
 	fail "cannot enable stopmark"
 debian_console
 debian_reboot
-debian_stop
+debian_stop 30
 echo "PASS"

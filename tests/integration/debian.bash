@@ -99,17 +99,18 @@ debian_reboot() {
 	echo "reboot: init $old -> $new, stopmark stopped and started again"
 }
 
-# debian_stop: vzctl stop runs the CT's shutdown (stopmark's stop writes its file) in
-# under 10 s, and leaves nothing: no process, cgroup, mount or console socket.
+# debian_stop [MAX]: vzctl stop runs the CT's shutdown (stopmark's stop writes its
+# file) in under MAX s (10), and leaves nothing: no process, cgroup, mount or console
+# socket.
 debian_stop() {
-	local t0 secs cg=/sys/fs/cgroup/$parent/$ctid
+	local t0 secs cg=/sys/fs/cgroup/$parent/$ctid max=${1:-10}
 	rm -f "$priv/var/lib/stopmark.stopped"
 	t0=$EPOCHREALTIME
 	vzctl stop "$ctid" >"$it/stop.out" 2>&1 || fail "stop failed: $(cat "$it/stop.out")"
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 	echo "stop: $secs s"
 	[ -e "$priv/var/lib/stopmark.stopped" ] || fail "vzctl stop did not run the CT's shutdown"
-	awk -v s="$secs" 'BEGIN { exit !(s < 10) }' || fail "the stop took $secs s (10 s at most)"
+	awk -v s="$secs" -v m="$max" 'BEGIN { exit !(s < m) }' || fail "the stop took $secs s ($max s at most)"
 	[ ! -e "$cg" ] || fail "the CT's cgroup is left: $cg"
 	grep -q " $it/root/$ctid " /proc/self/mountinfo && fail "the root area is still mounted"
 	[ ! -e "$it/run/console/$ctid.sock" ] || fail "the console socket is left"
