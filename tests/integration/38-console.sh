@@ -67,9 +67,12 @@ log_has hello-42 || fail "the log lacks the command's output"
 echo "-- one client at a time"
 # The first client's input is a fifo held open here: it stays attached until killed.
 mkfifo "$it/hold"
-"$BUILD/bin/vzctl" console $ctid <"$it/hold" >/dev/null 2>&1 &
+"$BUILD/bin/vzctl" console $ctid <"$it/hold" >"$it/holder.out" 2>&1 &
 holder=$!
 exec 8>"$it/hold"
+# The second client comes once the first is attached, or it could take the place first.
+holder_in() { grep -q 'Attached to CT' "$it/holder.out" 2>/dev/null; }
+wait_for 20 holder_in || fail "the first client did not attach: $(cat "$it/holder.out")"
 second() { "$BUILD/bin/vzctl" console $ctid </dev/null >"$it/second.out" 2>&1; [ $? -eq 9 ]; }
 wait_for 20 second || fail "a second client was not refused with 9: $(cat "$it/second.out")"
 cat "$it/second.out"
