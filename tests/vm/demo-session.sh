@@ -45,7 +45,7 @@ run vzlist -o ctid,status,hostname,numproc,numproc.l,numproc.f
 say "vzctl exec $ct 'a fork bomb: 150 sleepers'"
 vzctl exec $ct 'i=0; while [ $i -lt 150 ]; do sleep 20 & i=$((i + 1)); done' </dev/null 2>&1 | tail -n 2 || true
 run vzlist -o ctid,numproc,numproc.l,numproc.f
-run grep -E 'uid|numproc' "$bcfs_mnt/proc/user_beancounters"
+run grep -E 'uid|^ *$ct:|numproc' "$bcfs_mnt/proc/user_beancounters"
 
 say "vzctl console $ct </dev/null   # the backlog: boot messages and getty's prompt"
 vzctl console $ct </dev/null 2>&1 | tr -d '\r' | grep -v '^$' | tail -n 8 || true
