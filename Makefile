@@ -158,7 +158,7 @@ $(BUILD)/bench/export-read: $(BUILD)/obj/bench/export-read.o
 bench: all $(BENCH_BINS)
 	BUILD=$(abspath $(BUILD)) BENCH_OVERHEAD_ARGS="$(BENCH_OVERHEAD_ARGS)" \
 	BENCH_COUNTERS_ARGS="$(BENCH_COUNTERS_ARGS)" BENCH_EXPORT_ARGS="$(BENCH_EXPORT_ARGS)" \
-	BENCH_BASE="$(BENCH_BASE)" \
+	BENCH_BASE="$(BENCH_BASE)" BENCH_DEBIAN_ARGS="$(BENCH_DEBIAN_ARGS)" \
 	bash bench/run.sh $(BENCH_ARGS)
 
 bench-counters: all $(BENCH_BINS)
