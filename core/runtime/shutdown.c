@@ -142,7 +142,9 @@ bool ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cg
 	}
 	/* halt still running at the deadline goes with the CT's kill; its host-side helper
 	 * ends with it and is reaped by the caller's kill wait at the latest here. */
-	if (helper > 0)
-		kill(helper, SIGKILL), waitpid(helper, NULL, 0);
+	if (helper > 0) {
+		kill(helper, SIGKILL);
+		waitpid(helper, NULL, 0);
+	}
 	return ended;
 }
