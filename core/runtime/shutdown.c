@@ -94,29 +94,28 @@ static void reap_if_done(pid_t *helper)
 		*helper = -1;
 }
 
-bool ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
+void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
 		 long timeout_ms, const vz_warn *note)
 {
 	_cleanup_close_ int devnull = -1;
 	struct timespec start;
 	long alone_since = -1;
 	pid_t helper = -1;
-	bool ended = false;
 
 	switch (init_kind(init)) {
 	case INIT_SYSTEMD:
 		if (kill(init, SIGRTMIN + 3) < 0)
-			return true;
+			return;
 		break;
 	case INIT_BUSYBOX:
 		if (kill(init, SIGUSR2) < 0)
-			return true;
+			return;
 		break;
 	case INIT_OTHER:
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		helper = halt_inside(host, ctid, devnull, note);
 		if (helper < 0)
-			return false;
+			return;
 		break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -124,27 +123,22 @@ bool ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cg
 		struct census c = { init, 0, false };
 
 		reap_if_done(&helper);
-		if (bc_cg_walk_procs(cg, count_proc, &c) < 0 || c.n == 0) {
-			ended = true;
+		if (bc_cg_walk_procs(cg, count_proc, &c) < 0 || c.n == 0)
 			break;
-		}
 		if (c.n == 1 && c.init_seen && helper < 0) {
 			if (alone_since < 0)
 				alone_since = now;
-			if (now - alone_since >= ALONE_MS) {
-				ended = true;
+			if (now - alone_since >= ALONE_MS)
 				break;
-			}
 		} else {
 			alone_since = -1;
 		}
 		sleep_ms(POLL_MS);
 	}
-	/* halt still running at the deadline goes with the CT's kill; its host-side helper
-	 * ends with it and is reaped by the caller's kill wait at the latest here. */
+	/* halt still running at the deadline: its host-side helper is killed and reaped
+	 * here, halt itself goes with the CT's cgroup.kill. */
 	if (helper > 0) {
 		kill(helper, SIGKILL);
 		waitpid(helper, NULL, 0);
 	}
-	return ended;
 }

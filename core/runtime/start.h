@@ -61,9 +61,9 @@ int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg
 
 /* Asks the CT to shut down the way its init understands (shutdown.c) and waits up to
  * timeout_ms for the CT's end: its cgroup empty, or its init left alone, its shutdown
- * done but unable to end itself.  True when it ended either way; the caller then kills
- * what is left at once, as after a timeout.  What could not be asked goes to note. */
-bool ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
+ * done but unable to end itself.  The caller then kills what is left.  What could not
+ * be asked (and so is not waited for) goes to note. */
+void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
 		 long timeout_ms, const vz_warn *note);
 
 /* The monitor's side of the console (console.c).  A ct_console outlives a reboot
