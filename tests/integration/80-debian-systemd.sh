@@ -36,8 +36,7 @@ normal_state() {
 }
 
 debian_start
-debian_uid_map
-[ "$(in_ct 'cat /etc/debian_version' | cut -d. -f1)" = 12 ] || fail "exec: no Debian 12 inside"
+debian_inside
 in_ct 'test -e /run/stopmark.started' || fail "systemd did not start the CT's own unit"
 debian_console
 

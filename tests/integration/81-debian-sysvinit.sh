@@ -37,8 +37,7 @@ normal_state() {
 }
 
 debian_start
-debian_uid_map
-[ "$(in_ct 'cat /etc/debian_version' | cut -d. -f1)" = 12 ] || fail "exec: no Debian 12 inside"
+debian_inside
 in_ct 'update-rc.d stopmark defaults && /etc/init.d/stopmark start' || fail "cannot enable stopmark"
 debian_console
 debian_reboot

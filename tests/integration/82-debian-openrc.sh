@@ -34,8 +34,7 @@ normal_state() {
 }
 
 debian_start
-debian_uid_map
-[ "$(in_ct 'cat /etc/debian_version' | cut -d. -f1)" = 12 ] || fail "exec: no Debian 12 inside"
+debian_inside
 in_ct 'rc-update add stopmark default && rc-service stopmark start' >/dev/null ||
 	fail "cannot enable stopmark"
 debian_console

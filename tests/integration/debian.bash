@@ -47,8 +47,11 @@ debian_ids() {
 # in_ct CMD: CMD run by the CT's sh as its root (stdin /dev/null).
 in_ct() { vzctl exec2 "$ctid" "$1" </dev/null; }
 
-debian_uid_map() {
+# debian_inside: exec reaches the CT, a Debian 12, running in a user namespace of its
+# own (uid_map not the identity).
+debian_inside() {
 	local map
+	[ "$(in_ct 'cat /etc/debian_version' | cut -d. -f1)" = 12 ] || fail "exec: no Debian 12 inside"
 	map=$(in_ct 'cat /proc/self/uid_map' | tr -s ' ')
 	echo "uid_map inside: $map"
 	[ "$map" != " 0 0 4294967295" ] && [ -n "$map" ] || fail "the CT runs with the host's ids"
