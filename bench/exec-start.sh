@@ -55,69 +55,9 @@ if [ -n "$base_build" ] && [ ! -x "$base_build/bin/vzctl" ]; then
 	echo "bench: no $base_build/bin/vzctl (VZ_BENCH_BASE); the base rows are left out" >&2
 	base_build=''
 fi
-lxc_root=${VZ_BENCH_LXC:-}
-lxc=0
-lxc_why=''
-if [ -z "$lxc_root" ]; then
-	lxc_why="VZ_BENCH_LXC is not set (bench/fetch-lxc.sh)"
-elif [ ! -x "$lxc_root/usr/bin/lxc-start" ]; then
-	lxc_why="no lxc-start in $lxc_root"
-else
-	lxc=1
-fi
-lxcpath=$it/lxc
-lxc_cmd() { # lxc_cmd TOOL ARGS...: a tool of the unpacked lxc
-	local tool=$1
-	shift
-	LD_LIBRARY_PATH=$lxc_root/usr/lib/x86_64-linux-gnu "$lxc_root/usr/bin/lxc-$tool" \
-		-P "$lxcpath" -n "$lxc_name" "$@"
-}
-
-# What LXC makes at the cgroup root when started from it: lxc.payload.NAME (the
-# container), lxc.monitor.NAME (its monitor) and lxc.pivot (where the monitor moves to
-# leave its own; LXC does not remove it).  The last is removed only if this run made it.
-lxc_tried=0
-lxc_pivot_made=1
-[ -d /sys/fs/cgroup/lxc.pivot ] && lxc_pivot_made=0
-
-# cleanup: everything this benchmark started or made, whether or not it got far and
-# whether or not the LXC rows were left out after a start: the LXC container and its
-# monitor (lxc-stop, then whatever is left in their cgroups killed), their cgroups, the
-# CT (its init, cgroup, mount and monitor "vzmon CTID") and the tree under $it.
-cleanup() {
-	local cg p
-	if [ $lxc_tried = 1 ]; then
-		lxc_cmd stop -k >/dev/null 2>&1
-		for cg in /sys/fs/cgroup/lxc.payload."$lxc_name"* /sys/fs/cgroup/lxc.monitor."$lxc_name"*; do
-			[ -d "$cg" ] || continue
-			echo 1 >"$cg/cgroup.kill" 2>/dev/null
-			for _ in $(seq 30); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
-		done
-		[ $lxc_pivot_made = 1 ] && rmdir /sys/fs/cgroup/lxc.pivot 2>/dev/null
-	fi
-	ct_host_cleanup $ctid
-	grep -lx "vzmon $ctid" /proc/[0-9]*/comm 2>/dev/null | while read -r p; do
-		p=${p#/proc/}
-		kill -9 "${p%/comm}" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-
-# timed FILE CMD...: runs CMD once and appends its wall time in microseconds to FILE.
-timed() {
-	local file=$1 t0 t1 rc
-	shift
-	t0=$EPOCHREALTIME
-	"$@" </dev/null >/dev/null 2>>"$err"
-	rc=$?
-	t1=$EPOCHREALTIME
-	if [ $rc -ne 0 ]; then
-		echo "bench: '$*' exited $rc" >&2
-		tail -n 5 "$err" >&2
-		return 1
-	fi
-	echo $((${t1/./} - ${t0/./})) >>"$file"
-}
+# shellcheck source=bench/lxc.bash
+. "$(dirname "$0")/lxc.bash"
+trap bench_cleanup EXIT
 
 # The busybox CT for vzctl and an LXC container of the same tarball.
 ct_template
