@@ -7,7 +7,8 @@
 #   tests/vm/debian-templates.sh [INIT...]     (default: all three)
 #
 # Prints the template directory on stdout; everything else goes to stderr.  A template
-# already in the cache is not built again.
+# already in the cache is not built again, unless the scripts that build it changed
+# since (a stamp beside it holds their digest).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,10 +19,12 @@ inits=("$@")
 
 die() { echo "debian-templates: $*" >&2; exit 1; }
 
+digest=$(cat "$here/../../scripts/vztmpl-debian" "$here/../../scripts/vztmpl.bash" | sha256sum | cut -d' ' -f1)
 missing=()
 for i in "${inits[@]}"; do
 	case $i in systemd|sysvinit|openrc) ;; *) die "unknown init '$i'" ;; esac
-	[ -s "$out/debian-12-$i-x86_64.tar.gz" ] || missing+=("$i")
+	[ -s "$out/debian-12-$i-x86_64.tar.gz" ] &&
+		[ "$(cat "$out/debian-12-$i-x86_64.stamp" 2>/dev/null)" = "$digest" ] || missing+=("$i")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "$out"
@@ -51,5 +54,6 @@ for i in "${missing[@]}"; do
 	gzip -n -6 <"$out/.debian-12-$i-x86_64.tar" >"$out/.debian-12-$i-x86_64.tar.gz" &&
 		mv "$out/.debian-12-$i-x86_64.tar.gz" "$out/debian-12-$i-x86_64.tar.gz" &&
 		rm "$out/.debian-12-$i-x86_64.tar" || die "cannot compress the $i template"
+	echo "$digest" >"$out/debian-12-$i-x86_64.stamp"
 done
 echo "$out"
