@@ -1,4 +1,5 @@
-/* Replacing a file atomically (vz_write_file_atomic in conf/conf.h). */
+/* Replacing a file atomically (vz_write_file_atomic in conf/conf.h), and the state a
+ * tool keeps in a directory of its own (vz_open_own_dir, vz_read_own_at, vz_replace_at). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -238,4 +240,88 @@ int vz_mkdir_p(const char *path, mode_t mode)
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* Another user's directory, or one that others may write, lets them plant a symlink
+ * or a file of their own under the name the tool reads or writes. */
+static int check_own_dir(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+int vz_open_own_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return neg_errno();
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : neg_errno();
+	r = check_own_dir(fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int vz_read_own_at(int dirfd, const char *name, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	*ret = NULL;
+	/* O_NONBLOCK: a FIFO planted under the name must not hang the reader. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : neg_errno();
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return -EPERM;
+	return vz_read_fd(fd, ret, ret_len);
+}
+
+static int open_tmp_at(int dirfd, const char *tmp, mode_t mode)
+{
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+
+	if (fd < 0 && errno == EEXIST) {
+		if (unlinkat(dirfd, tmp, 0) < 0)
+			return neg_errno();
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	}
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int vz_replace_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int fd, r;
+
+	if (asprintf(&tmp, ".%s.tmp.%d", name, (int)getpid()) < 0)
+		return -ENOMEM;
+	fd = open_tmp_at(dirfd, tmp, mode);
+	if (fd < 0)
+		return fd;
+	r = fchmod(fd, mode) < 0 ? neg_errno() : 0; /* whatever the umask */
+	if (r == 0)
+		r = write_all(fd, data, len);
+	if (close(fd) < 0 && r == 0)
+		r = neg_errno();
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = neg_errno();
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
 }

@@ -215,6 +215,24 @@ ssize_t vz_recv_fd(int sock, void *data, size_t len, int *ret_fd);
  * Returns 0 or a negative errno; the temporary file never outlives a failure. */
 int vz_write_file_atomic(const char *path, const char *data, size_t len);
 
+/* State a tool keeps between runs (vzubc's store, check_bc's failcnts, the kept
+ * maxheld) lives in a directory nobody else can write: otherwise another user plants a
+ * symlink or a file of theirs under the name read or written.
+ *
+ * vz_open_own_dir opens path (created 0700 when missing) as an O_DIRECTORY fd, and
+ * refuses (-EPERM) a symlink, another user's directory (owner not the euid) or one its
+ * group or others may write.  -ENOTDIR when it is no directory, else -errno. */
+int vz_open_own_dir(const char *path);
+/* Reads name in dirfd into a new NUL-terminated buffer; refuses (-EPERM) a symlink and
+ * anything but a regular file of the euid's, and never blocks on a FIFO.  -ENOENT when
+ * there is none. */
+int vz_read_own_at(int dirfd, const char *name, char **ret, size_t *ret_len);
+/* Makes name in dirfd hold exactly data with mode: written to `.<name>.tmp.<pid>`
+ * (O_EXCL, no link followed) and renamed over name, so a failed write (a full disk, a
+ * file size limit) leaves the old file whole.  No fsync: this is state that a crash
+ * may lose, not a config.  0 or -errno; the temporary never outlives a failure. */
+int vz_replace_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);
+
 /* Creates path and its missing parents with mode; existing directories are kept as
  * they are.  0, or a negative errno (-ENOTDIR when path exists but is no directory). */
 int vz_mkdir_p(const char *path, mode_t mode);

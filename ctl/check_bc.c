@@ -2,7 +2,8 @@
  *
  * A Nagios-style check of the beancounters: one status line with perfdata, and the
  * exit code 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.  CRITICAL when a failcnt grew since
- * the last run (the failcnts are kept in STATEFILE, default /var/tmp/check_bc.state)
+ * the last run (the failcnts are kept in STATEFILE, default /var/lib/vzbc/check_bc.state,
+ * in a directory nobody but the caller may write)
  * or held passed -c (default 0.95) of the barrier; WARNING when it passed -w (default
  * 0.8).  As check_beancounter did, the limit stands in for a barrier of 0 or
  * unlimited (and for a guarantee's barrier, which is no cap); the decisions are
@@ -12,6 +13,7 @@
  * to those CTs. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@
 #include "core/ct/ct.h"
 #include "proc-export/export.h"
 
-#define DEFAULT_STATE "/var/tmp/check_bc.state"
+#define DEFAULT_STATE "/var/lib/vzbc/check_bc.state"
 
 __attribute__((format(printf, 1, 2))) static int unknown(const char *fmt, ...)
 {
@@ -157,23 +159,51 @@ bad:
 	return "the export has a row that is not <id>: name held maxheld barrier limit failcnt";
 }
 
+/* The state file's directory, which must be the caller's alone: anyone else who
+ * could write there could plant a link to have a file overwritten, or failcnts of
+ * their own to silence the alarms.  *ret_base points into *ret_copy. */
+static int state_dir(const char *path, char **ret_copy, const char **ret_base)
+{
+	_cleanup_free_ char *d = strdup(path);
+	char *b = strdup(path);
+	int fd;
+
+	if (!d || !b) {
+		free(b);
+		return -ENOMEM;
+	}
+	fd = vz_open_own_dir(dirname(d));
+	if (fd < 0) {
+		free(b);
+		return fd;
+	}
+	*ret_copy = b;
+	*ret_base = basename(b);
+	return fd;
+}
+
 /* The state file: `<ctid> <resource> <failcnt>` per line.  A missing file is a first
  * run; lines that do not parse are ignored. */
-static int state_load(const char *path, struct bcx_failcnt **ret, size_t *n_ret)
+static int state_load(int dirfd, const char *name, struct bcx_failcnt **ret, size_t *n_ret)
 {
-	FILE *f = fopen(path, "r");
+	_cleanup_free_ char *text = NULL;
 	struct bcx_failcnt *p = NULL;
-	size_t n = 0;
+	size_t n = 0, len = 0;
 	unsigned long ctid;
 	unsigned long long fc;
-	char name[32];
+	char rname[32];
+	int r = vz_read_own_at(dirfd, name, &text, &len);
+	FILE *f;
 
 	*ret = NULL;
 	*n_ret = 0;
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	f = fmemopen(text, len, "r");
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while (fscanf(f, "%lu %31s %llu", &ctid, name, &fc) == 3) {
-		int res = res_by_name(name);
+		return len ? -ENOMEM : 0;
+	while (fscanf(f, "%lu %31s %llu", &ctid, rname, &fc) == 3) {
+		int res = res_by_name(rname);
 		struct bcx_failcnt *m;
 
 		if (res < 0)
@@ -194,38 +224,22 @@ static int state_load(const char *path, struct bcx_failcnt **ret, size_t *n_ret)
 }
 
 /* Written whole: a temporary file beside it, renamed over it. */
-static int state_save(const char *path, const struct bc_table *t, size_t n)
+static int state_save(int dirfd, const char *name, const struct bc_table *t, size_t n)
 {
-	_cleanup_free_ char *tmp = NULL;
-	FILE *f;
-	int fd, e = 0;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+	if (!f)
 		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		return -e;
-	}
 	for (size_t c = 0; c < n; c++)
 		for (int i = 0; i < UB_KERNEL_COUNT; i++)
 			if (t[c].running && ubc_by_id(i) && t[c].row[i].usage_known)
 				fprintf(f, "%lu %s %llu\n", t[c].ctid, ubc_by_id(i)->name,
 					(unsigned long long)t[c].row[i].failcnt);
-	if (fflush(f) != 0 || fsync(fd) < 0)
-		e = errno ? errno : EIO;
-	if (fclose(f) != 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e)
-		unlink(tmp);
-	return -e;
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return vz_replace_at(dirfd, name, text, len, 0600);
 }
 
 /* Keeps the running CTs named on the command line (all running ones when none).  A
@@ -278,7 +292,9 @@ static size_t select_cts(struct bc_table *t, size_t n, char **ids, size_t n_ids,
 int main(int argc, char **argv)
 {
 	struct bcx_check_opts o = { .warn = 0.8, .crit = 0.95 };
-	const char *state = DEFAULT_STATE, *file = NULL, *bad = NULL, *msg;
+	const char *state = DEFAULT_STATE, *file = NULL, *bad = NULL, *msg, *state_name = NULL;
+	_cleanup_free_ char *state_copy = NULL;
+	_cleanup_close_ int dirfd = -1;
 	_cleanup_free_ struct bc_table *t = NULL;
 	_cleanup_free_ struct bcx_failcnt *prev = NULL;
 	_cleanup_free_ struct bcx_alarm *alarms = NULL;
@@ -340,13 +356,22 @@ int main(int argc, char **argv)
 		vz_host_free(&host);
 	if (bad)
 		return unknown("no running CT %s", bad);
-	r = state_load(state, &prev, &n_prev);
+	dirfd = state_dir(state, &state_copy, &state_name);
+	if (dirfd == -EPERM)
+		return unknown("the directory of the state file %s is a symlink, another user's or "
+			       "writable by others: name a file in a directory of yours with -s", state);
+	if (dirfd < 0)
+		return unknown("cannot open the directory of the state file %s: %s", state,
+			       strerror(-dirfd));
+	r = state_load(dirfd, state_name, &prev, &n_prev);
+	if (r == -EPERM)
+		return unknown("the state file %s is a symlink or not yours: remove it", state);
 	if (r < 0)
 		return unknown("cannot read the state file %s: %s", state, strerror(-r));
 	st = bcx_check(t, n, prev, n_prev, &o, &alarms, &n_alarms);
 	if (st == BCX_UNKNOWN)
 		return unknown("out of memory");
-	r = state_save(state, t, n);
+	r = state_save(dirfd, state_name, t, n);
 	if (r < 0)
 		return unknown("cannot write the state file %s: %s", state, strerror(-r));
 	text = bcx_check_line(st, n, alarms, n_alarms, &o);

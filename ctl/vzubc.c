@@ -48,6 +48,7 @@ struct opts {
 	bool quiet, verbose, rel, inc, color, watch, thr, internal;
 	double qheld, qmaxheld;
 	const char *storedir;
+	int storefd; /* the store, once checked to be the caller's alone */
 	const char *file;
 	char **ctids; /* as given, names resolved to ids */
 	size_t n_ctids;
@@ -111,15 +112,33 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return 1;
 }
 
-/* Removes <dir>/ubc.*.<suffix> (-rc, -ic). */
+static void store_refused(const char *dir, int r)
+{
+	if (r == -EPERM)
+		fprintf(stderr, "Error: the store %s is a symlink, another user's directory or one "
+			"that others may write: remove it, or name another with -rd DIR\n", dir);
+	else
+		fprintf(stderr, "mkdir: cannot create directory '%s': %s\n", dir, strerror(-r));
+}
+
+/* Removes <dir>/ubc.*.<suffix> (-rc, -ic), in a store that is the caller's alone. */
 static void clear_store(const char *dir, const char *suffix)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	int fd = vz_open_own_dir(dir);
 	size_t sl = strlen(suffix);
+	struct dirent *e;
+	DIR *d;
 
-	if (!d)
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			store_refused(dir, fd);
 		return;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 
@@ -142,7 +161,7 @@ static bool parse_ratio(const char *s, double *ret)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){ .qheld = 0.5, .qmaxheld = 0.8, .storedir = DEFAULT_STOREDIR };
+	*o = (struct opts){ .qheld = 0.5, .qmaxheld = 0.8, .storedir = DEFAULT_STOREDIR, .storefd = -1 };
 	o->ctids = calloc((size_t)argc, sizeof(*o->ctids));
 	o->watch_args = calloc((size_t)argc * 2, sizeof(*o->watch_args));
 	if (!o->ctids || !o->watch_args) {
@@ -365,31 +384,29 @@ static int set_header(struct state *s)
 	return 0;
 }
 
-/* The first line of a store file as a number; false when there is none. */
-static bool store_read(const char *path, double *ret)
+/* The first line of a store file as a number; false when there is none (or it is a
+ * link or not the caller's file). */
+static bool store_read(int storefd, const char *name, double *ret)
 {
-	FILE *f = fopen(path, "r");
-	char line[64];
-	bool ok = false;
+	_cleanup_free_ char *text = NULL;
 
-	if (!f)
+	if (vz_read_own_at(storefd, name, &text, NULL) < 0 || !*text)
 		return false;
-	if (fgets(line, sizeof(line), f)) {
-		*ret = strtod(line, NULL);
-		ok = true;
-	}
-	fclose(f);
-	return ok;
+	*ret = strtod(text, NULL);
+	return true;
 }
 
-static int store_write(const char *path, const char *value)
+static void store_write(const struct opts *o, const char *name, const char *value)
 {
-	FILE *f = fopen(path, "w");
+	_cleanup_free_ char *line = NULL;
+	int r;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\n", value);
-	return fclose(f) == 0 ? 0 : -errno;
+	if (asprintf(&line, "%s\n", value) < 0)
+		r = -ENOMEM;
+	else
+		r = vz_replace_at(o->storefd, name, line, strlen(line), 0600);
+	if (r < 0)
+		fprintf(stderr, "Error: cannot write %s/%s: %s\n", o->storedir, name, strerror(-r));
 }
 
 /* One resource row: fields f[0] name, f[1..5] held maxheld barrier limit failcnt. */
@@ -415,13 +432,13 @@ static int show_row(struct state *s, char *const f[6], size_t lineno)
 	}
 	failcnt = newfc = v[4];
 	if ((o->rel || o->inc) &&
-	    (asprintf(&store, "%s/ubc.%s.%s", o->storedir, s->bcid, f[0]) < 0 ||
+	    (asprintf(&store, "ubc.%s.%s", s->bcid, f[0]) < 0 ||
 	     asprintf(&f_file, "%s.failcnt", store) < 0 || asprintf(&h_file, "%s.held", store) < 0))
 		return -ENOMEM;
 	if (o->rel && failcnt > 0) {
 		double old;
 
-		if (store_read(f_file, &old) && old > 0)
+		if (store_read(o->storefd, f_file, &old) && old > 0)
 			failcnt -= old;
 		if (failcnt < 0)
 			failcnt = newfc;
@@ -430,7 +447,7 @@ static int show_row(struct state *s, char *const f[6], size_t lineno)
 		double old = 0;
 
 		snprintf(d_held, sizeof(d_held), "       ");
-		store_read(h_file, &old);
+		store_read(o->storefd, h_file, &old);
 		dh = v[0] - old;
 		if (dh != 0) {
 			char t[32], sig[40];
@@ -464,10 +481,10 @@ static int show_row(struct state *s, char *const f[6], size_t lineno)
 	printf("%s%13s|%5s%s %4s %4s|%5s %4s %4s|%5s|%5s| %5s\n%s",
 	       imp == 2 ? s->c_e : imp == 1 ? s->c_w : s->c_n, f[0], h[0], d_held, pc[0], pc[1],
 	       h[1], pc[2], pc[3], h[2], h[3], fc, s->c_n);
-	if (o->rel && newfc > 0 && store_write(f_file, f[5]) < 0)
-		fprintf(stderr, "Error: cannot write %s: %s\n", f_file, strerror(errno));
-	if (save_held && store_write(h_file, f[1]) < 0)
-		fprintf(stderr, "Error: cannot write %s: %s\n", h_file, strerror(errno));
+	if (o->rel && newfc > 0)
+		store_write(o, f_file, f[5]);
+	if (save_held)
+		store_write(o, h_file, f[1]);
 	return 0;
 }
 
@@ -593,25 +610,17 @@ static int run_watch(const struct opts *o, int argc, char **argv)
 	return 1;
 }
 
-static int prepare_store(const char *dir)
+/* The store of -r and -i: the caller's alone, since another user who could plant a
+ * link or a file in it would have the next run overwrite or believe it. */
+static int prepare_store(struct opts *o)
 {
-	_cleanup_free_ char *test = NULL;
-	struct stat st;
-	int fd;
+	int fd = vz_open_own_dir(o->storedir);
 
-	if ((stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) && mkdir(dir, 0700) < 0) {
-		fprintf(stderr, "mkdir: cannot create directory '%s': %s\n", dir, strerror(errno));
-		return 1;
-	}
-	if (asprintf(&test, "%s/ubc.test", dir) < 0)
-		return 1;
-	fd = open(test, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "touch: cannot touch '%s': %s\n", test, strerror(errno));
+		store_refused(o->storedir, fd);
 		return 1;
 	}
-	close(fd);
-	unlink(test);
+	o->storefd = fd;
 	return 0;
 }
 
@@ -657,7 +666,7 @@ int main(int argc, char **argv)
 		r = 1;
 		goto out_host;
 	}
-	r = (o.rel || o.inc) ? prepare_store(o.storedir) : 0;
+	r = (o.rel || o.inc) ? prepare_store(&o) : 0;
 	if (r == 0)
 		r = print_table(&o, in);
 	if (in != stdin)
@@ -672,6 +681,8 @@ out_host:
 	if (have_host)
 		vz_host_free(&host);
 out_opts:
+	if (o.storefd >= 0)
+		close(o.storefd);
 	free(o.ctids);
 	free(o.watch_args);
 	return r < 0 ? 0 : r;

@@ -79,26 +79,43 @@ int bc_maxheld_merge(const char *state, const char *tag, struct bc_table *t, cha
 	return 1;
 }
 
+/* The lock is a file of its own, never replaced: a lock on the state file would be
+ * lost with the inode the rename takes away. */
+static int lock_state(int dirfd, const char *name)
+{
+	_cleanup_free_ char *lock = NULL;
+	int fd;
+
+	if (asprintf(&lock, "%s.lock", name) < 0)
+		return -ENOMEM;
+	fd = openat(dirfd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
 void bc_maxheld_keep(const char *dir, const char *name, const char *tag, struct bc_table *t)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL, *next = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL, *next = NULL;
+	_cleanup_close_ int dirfd = -1, lock = -1;
 
-	if (asprintf(&path, "%s/%s", dir, name) < 0) {
-		path = NULL;
-		return;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* RUNDIR comes with the first CT start; the host's block may be read before. */
-	if (fd < 0 && errno == ENOENT && vz_mkdir_p(dir, 0755) == 0)
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+	if (dirfd < 0 && errno == ENOENT && vz_mkdir_p(dir, 0755) == 0)
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
 		return;
-	if (vz_read_fd(fd, &text, NULL) < 0)
+	lock = lock_state(dirfd, name);
+	if (lock < 0)
+		return;
+	if (vz_read_own_at(dirfd, name, &text, NULL) < 0)
 		text = NULL;
 	if (bc_maxheld_merge(text, tag, t, &next) <= 0)
 		return;
-	/* In place under the lock: readers of this file take the same lock. */
-	if (ftruncate(fd, 0) == 0)
-		(void)!pwrite(fd, next, strlen(next), 0);
+	/* Replaced whole: a failed write leaves the kept values as they were. */
+	(void)vz_replace_at(dirfd, name, next, strlen(next), 0600);
 }

@@ -61,8 +61,10 @@ int ct_run_named(const struct vz_host *host, const char *ctid, pid_t *ret);
  * text to keep (malloc'd) when it differs from state, 0 when state holds it already,
  * -ENOMEM.  Pure. */
 int bc_maxheld_merge(const char *state, const char *tag, struct bc_table *t, char **ret);
-/* The same on <dir>/<name> (dir made when missing), under its flock, written in place
- * only when a value rose.  A failure to keep loses nothing already shown. */
+/* The same on <dir>/<name> (dir made when missing), under the flock of <name>.lock,
+ * replaced whole (temporary file and rename) only when a value rose: a failed write
+ * leaves the kept values as they were.  A symlink, a FIFO or another user's file under
+ * the name is not read. */
 void bc_maxheld_keep(const char *dir, const char *name, const char *tag, struct bc_table *t);
 
 /* ---------------------------------------------------------- load average */

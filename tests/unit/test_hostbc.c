@@ -6,6 +6,10 @@
  * the live kernel is covered by the guest test 72-hostblock. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,7 @@
 #include "core/base/base.h"
 #include "core/ct/ct.h"
 #include "core/limits/limits.h"
+#include "core/state/state.h"
 #include "testutil.h"
 
 #define PAGES(bytes) (((bytes) + 4095ULL) / 4096ULL)
@@ -364,4 +369,52 @@ Test(hostbc, a_state_line_is_taken_whole_or_not_at_all)
 		cr_expect_eq(t.row[UB_NUMPROC].maxheld, UINT64_MAX);
 		free(next);
 	}
+}
+
+/* A write that fails half way (here the file size limit, as a full disk would) leaves
+ * the kept values whole: the state is replaced by a rename, never truncated first. */
+Test(hostbc, maxheld_survives_a_failed_write)
+{
+	_cleanup_free_ char *dir = tu_mkdtemp(), *path = NULL, *text = NULL;
+	struct rlimit was, small;
+	struct bc_table t = held_table(33, 5000);
+
+	cr_assert(asprintf(&path, "%s/101.bcstate", dir) > 0);
+	bc_maxheld_keep(dir, "101.bcstate", "run 1 2\n", &t);
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	small = (struct rlimit){ 16, was.rlim_max };
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	t = held_table(34, 6000); /* a rise: the file is written again, and the write fails */
+	bc_maxheld_keep(dir, "101.bcstate", "run 1 2\n", &t);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	t = held_table(3, 100);
+	bc_maxheld_keep(dir, "101.bcstate", "run 1 2\n", &t);
+	cr_expect_eq(t.row[UB_NUMPROC].maxheld, 33, "maxheld went back to %llu",
+		     (unsigned long long)t.row[UB_NUMPROC].maxheld);
+	cr_expect_eq(t.row[UB_PHYSPAGES].maxheld, 5000);
+	text = tu_read(path, NULL);
+	cr_expect_not_null(strstr(text, "\n5 33\n"), "state: %s", text);
+	tu_rmtree(dir);
+}
+
+/* What another user planted under the state's name is neither read nor written
+ * through: a symlink to a file stays as it was, and its values count for nothing. */
+Test(hostbc, maxheld_ignores_a_planted_link)
+{
+	_cleanup_free_ char *dir = tu_mkdtemp(), *path = NULL, *target = NULL, *text = NULL;
+	struct bc_table t = held_table(3, 100);
+	struct stat st;
+
+	cr_assert(asprintf(&path, "%s/101.bcstate", dir) > 0);
+	cr_assert(asprintf(&target, "%s/victim", dir) > 0);
+	tu_write(target, "run 1 2\n5 999999\n");
+	cr_assert_eq(symlink(target, path), 0);
+	bc_maxheld_keep(dir, "101.bcstate", "run 1 2\n", &t);
+	cr_expect_eq(t.row[UB_NUMPROC].maxheld, 3, "the link's values were read");
+	text = tu_read(target, NULL);
+	cr_expect_str_eq(text, "run 1 2\n5 999999\n", "written through the link");
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "the link is replaced by the kept state");
+	tu_rmtree(dir);
 }

@@ -148,6 +148,7 @@ Test(vzubc, names_are_resolved)
 Test(vzubc, relative_failcnt_store)
 {
 	struct run_result r = RUN(vzubc, "-r", "-rd", "@store", "-f", "@a");
+	struct stat st;
 	char *f, *text;
 
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -156,6 +157,10 @@ Test(vzubc, relative_failcnt_store)
 	text = tu_read(f, NULL);
 	cr_expect_str_eq(text, "3\n");
 	free(text);
+	free(f);
+	f = HPATH("store");
+	cr_assert_eq(stat(f, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0700, "the store is made the caller's alone");
 	free(f);
 	expect(RUN(vzubc, "-r", "-rd", "@store", "-f", "@b", "-q"), 0,
 	       LINE "CT 101       | HELD Bar% Lim%| MAXH Bar% Lim%| BAR | LIM |+FAIL\n"
@@ -292,9 +297,44 @@ Test(vzubc, check_bc_unknown)
 	cr_expect_eq(r.status, 3, "a CT that is not there: %s", r.out);
 	cr_expect_str_eq(r.out, "BEANCOUNTERS UNKNOWN - no running CT 999\n");
 	tu_run_free(&r);
-	r = RUN(check_bc, "-s", "@nodir/state", "-f", "@a");
+	r = RUN(check_bc, "-s", "@nodir/sub/state", "-f", "@a");
 	cr_expect_eq(r.status, 3, "the state cannot be saved: %s", r.out);
 	tu_run_free(&r);
+}
+
+/* check_bc's state and vzubc's store live where nobody else can write: a directory
+ * others may write, or a link planted under the state's name, is refused (UNKNOWN,
+ * exit 1), and nothing is written through it. */
+Test(vzubc, state_only_in_a_directory_of_the_callers)
+{
+	char *open_dir = HPATH("open"), *victim = HPATH("victim"), *link = HPATH("mine/state");
+	char *mine = HPATH("mine"), *text;
+	struct run_result r;
+
+	cr_assert_eq(mkdir(open_dir, 0777), 0);
+	cr_assert_eq(chmod(open_dir, 01777), 0); /* as /tmp and /var/tmp are */
+	r = RUN(check_bc, "-s", "@open/state", "-f", "@a");
+	cr_expect_eq(r.status, 3, "a state in a directory anyone writes: %s", r.out);
+	cr_expect(strstr(r.out, "writable by others"), "%s", r.out);
+	tu_run_free(&r);
+	r = RUN(vzubc, "-r", "-rd", "@open", "-f", "@a");
+	cr_expect_eq(r.status, 1, "a store anyone writes: %s", r.err);
+	cr_expect(strstr(r.err, "others may write"), "%s", r.err);
+	tu_run_free(&r);
+
+	tu_write(victim, "keep me\n");
+	cr_assert_eq(mkdir(mine, 0700), 0);
+	cr_assert_eq(symlink(victim, link), 0);
+	r = RUN(check_bc, "-s", "@mine/state", "-f", "@a");
+	cr_expect_eq(r.status, 3, "a planted link: %s", r.out);
+	tu_run_free(&r);
+	text = tu_read(victim, NULL);
+	cr_expect_str_eq(text, "keep me\n");
+	free(text);
+	free(open_dir);
+	free(victim);
+	free(link);
+	free(mine);
 }
 
 /* ------------------------------------------------------------ bcmetrics */
