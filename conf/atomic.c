@@ -325,3 +325,25 @@ int vz_replace_at(int dirfd, const char *name, const char *data, size_t len, mod
 		unlinkat(dirfd, tmp, 0);
 	return r;
 }
+
+int vz_write_regular_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	/* O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of waiting for one;
+	 * O_TRUNC only once the file is known to be a regular one. */
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		    mode);
+	if (fd < 0)
+		return neg_errno();
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (ftruncate(fd, 0) < 0)
+		return neg_errno();
+	r = write_all(fd, data, len);
+	return r;
+}

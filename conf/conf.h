@@ -233,6 +233,11 @@ int vz_read_own_at(int dirfd, const char *name, char **ret, size_t *ret_len);
  * may lose, not a config.  0 or -errno; the temporary never outlives a failure. */
 int vz_replace_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);
 
+/* Writes data into name in dirfd (created with mode when missing) where a CT controls
+ * the directory: a symlink is not followed (-ELOOP), and a FIFO, socket or device there
+ * is neither waited on nor written (-ENXIO or -EINVAL): only a regular file is. */
+int vz_write_regular_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);
+
 /* Creates path and its missing parents with mode; existing directories are kept as
  * they are.  0, or a negative errno (-ENOTDIR when path exists but is no directory). */
 int vz_mkdir_p(const char *path, mode_t mode);

@@ -570,26 +570,30 @@ static int check_create_opts(const struct vz_host *host, const char *ctid,
 
 /* <tree>/etc/hostname holds the hostname, as vzctl's set_hostname did, so that the CT's
  * own start scripts agree with the runtime.  A template without /etc (or whose /etc or
- * hostname is a symlink) is left alone: nothing in a template is followed. */
+ * hostname is a symlink) is left alone: nothing in a template is followed, and nothing
+ * but a regular file is written (a FIFO there must not hang vzctl, a device node must
+ * not take the name). */
 static int write_hostname(const char *tree, const char *hostname, vz_err *err)
 {
 	_cleanup_close_ int root = open(tree, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_close_ int etc = -1, fd = -1;
-	size_t len = strlen(hostname);
+	_cleanup_close_ int etc = -1;
+	_cleanup_free_ char *line = NULL;
+	int r;
 
 	if (root < 0)
 		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "open %s: %s", tree, strerror(errno));
 	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0)
 		return 0;
-	fd = openat(etc, "hostname", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == ELOOP ? 0 : vz_fail(err, VZ_E_CREATE_PRIVATE, errno,
-						     "Unable to write %s/etc/hostname: %s", tree,
-						     strerror(errno));
-	if (write(fd, hostname, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno ? errno : EIO,
-			       "Unable to write %s/etc/hostname: %s", tree, strerror(errno ? errno : EIO));
+	if (asprintf(&line, "%s\n", hostname) < 0)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, ENOMEM, "Out of memory");
+	r = vz_write_regular_at(etc, "hostname", line, strlen(line), 0644);
+	if (r == -ELOOP)
+		return 0;
+	if (r < 0)
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, -r,
+			       "Unable to write %s/etc/hostname: %s%s", tree, strerror(-r),
+			       r == -EINVAL || r == -ENXIO ? " (it is not a regular file)" : "");
 	return 0;
 }
 

@@ -310,20 +310,15 @@ static void loopback_up(int rep)
 /* The CT's own start scripts set the hostname from /etc/hostname (the busybox
  * template's rcS, Debian's hostname.sh), so the file must say what HOSTNAME says or
  * they undo sethostname; vzctl's setup scripts wrote it at start for the same reason.
- * Runs after pivot_root, so the path is the CT's; a symlink there is not followed.  A
- * CT without a writable /etc keeps the name the kernel was given: nothing to report. */
+ * Runs after pivot_root, so the path is the CT's; a symlink there is not followed, and
+ * a FIFO or a device put there is neither waited on nor written.  A CT without a
+ * writable /etc keeps the name the kernel was given: nothing to report. */
 static void write_etc_hostname(const char *name)
 {
-	_cleanup_close_ int fd = open("/etc/hostname",
-				       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t len = strlen(name);
+	_cleanup_free_ char *line = NULL;
 
-	if (fd < 0)
-		return;
-	/* A short write leaves a file rcS reads as some other name: nothing better to do
-	 * than what the kernel already holds, so the result is not checked further. */
-	if (write(fd, name, len) == (ssize_t)len)
-		(void)!write(fd, "\n", 1);
+	if (asprintf(&line, "%s\n", name) >= 0)
+		(void)vz_write_regular_at(AT_FDCWD, "/etc/hostname", line, strlen(line), 0644);
 }
 
 /* In a user namespace: waits for the monitor to write the id maps and takes the

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Files a CT's root controls, made into what the host does not expect, do not hang the
+# host's commands: with /etc/hostname a FIFO (which the CT's root can make), `vzctl
+# start` still starts the CT within its bound instead of waiting for a reader for ever
+# while holding the CT's lock, the FIFO is left as it is, and stop works; for a CT in a
+# user namespace of its own and a privileged one.
+set -u
+. "$(dirname "$0")/common.bash"
+need_ct_host
+
+ct_host /vz/itest-hostile itest-hostile.slice
+trap "ct_host_cleanup 1077 1078" EXIT
+ct_template
+vzctl create 1077 --ostemplate busybox --hostname fifo.example --local_uid 0 >/dev/null ||
+	fail "create of the privileged CT failed"
+vzctl create 1078 --ostemplate busybox --hostname fifo.example --local_uid 1000000 \
+	--local_gid 1000000 >/dev/null || fail "create of the user-namespace CT failed"
+
+for ctid in 1077 1078; do
+	etc=$it/private/$ctid/etc
+	rm -f "$etc/hostname"
+	mkfifo "$etc/hostname"
+	timeout 90 "$BUILD/bin/vzctl" start $ctid --wait >"$it/start.out" 2>&1
+	rc=$?
+	[ $rc -ne 124 ] || fail "CT $ctid: start still waits 90 s on a FIFO at /etc/hostname"
+	[ $rc -eq 0 ] || fail "CT $ctid: start failed ($rc): $(cat "$it/start.out")"
+	name=$(vzctl exec2 $ctid hostname </dev/null)
+	[ "$name" = fifo.example ] || fail "CT $ctid runs as '$name', not fifo.example"
+	[ -p "$etc/hostname" ] || fail "CT $ctid: /etc/hostname is no longer the FIFO"
+	timeout 60 "$BUILD/bin/vzctl" stop $ctid >/dev/null 2>&1 || fail "CT $ctid: stop failed"
+	echo "CT $ctid ($( [ $ctid = 1077 ] && echo privileged || echo user namespace)): started past the FIFO, hostname $name"
+done
+echo PASS
