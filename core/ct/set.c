@@ -183,10 +183,14 @@ int ct_set(struct ct_handle *ct, const struct ct_set_req *req, const struct ct_n
 	const struct ct_notes *n = notes ? notes : &none;
 	_cleanup_free_ char *path = vz_host_ct_conf_path(ct->host, ct->ctid);
 	_cleanup_conf_ vz_conf *cf = NULL;
+	_cleanup_close_ int names_lock = -1;
 	int r;
 
 	if (!path)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	/* Held from the check that the name is free until the config is saved. */
+	if (req->name && (r = vz_host_names_lock(ct->host, &names_lock, err)) < 0)
+		return r;
 	if (req->reset_ub && !ct->running)
 		return vz_fail(err, VZ_E_NOT_RUNNING, ESRCH, "Container is not running");
 	if (!ct->conf && req->save)

@@ -114,4 +114,13 @@ int ct_lock_take(const char *lockdir, const char *ctid, const char *status,
 /* Removes the lock file; safe on a lock that was never taken. */
 void ct_lock_release(struct ct_lock *lock);
 
+/* A host-wide lock: an flock on $LOCKDIR/<name> (made when missing), its fd in *ret_fd
+ * (close-on-exec; closing it releases the lock).  Waits wait_ms at most, then
+ * VZ_E_LOCKED saying that `what` holds it. */
+int vz_host_flock(const struct vz_host *host, const char *name, const char *what, int wait_ms,
+		  int *ret_fd, vz_err *err);
+/* $LOCKDIR/names.lck: held from the check that a CT name is free until the config that
+ * takes it is saved, so that two commands never give one name to two CTs. */
+int vz_host_names_lock(const struct vz_host *host, int *ret_fd, vz_err *err);
+
 #endif

@@ -1,4 +1,5 @@
-/* CT locks: $LOCKDIR/<ctid>.lck, compatible with OpenVZ's (pid and status inside). */
+/* CT locks: $LOCKDIR/<ctid>.lck, compatible with OpenVZ's (pid and status inside), and
+ * the host-wide locks beside them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/base.h"
 #include "core/host/host.h"
 
 #define LOCK_TRIES 3
@@ -185,4 +187,43 @@ void ct_lock_release(struct ct_lock *lock)
 	free(lock->path);
 	lock->path = NULL;
 	lock->fd = -1;
+}
+
+int vz_host_flock(const struct vz_host *host, const char *name, const char *what, int wait_ms,
+		  int *ret_fd, vz_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	struct timespec start;
+	int r;
+
+	if (asprintf(&path, "%s/%s", host->lockdir, name) < 0)
+		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
+	r = vz_mkdir_p(host->lockdir, 0755);
+	if (r < 0)
+		return vz_fail(err, VZ_E_SYSTEM, -r, "Unable to create %s (LOCKDIR): %s",
+			       host->lockdir, strerror(-r));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to open %s: %s", path,
+			       strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to lock %s: %s", path,
+				       strerror(errno));
+		if (elapsed_ms(&start) >= wait_ms)
+			return vz_fail(err, VZ_E_LOCKED, EWOULDBLOCK,
+				       "Unable to lock %s: %s holds it for more than %d s; try again",
+				       path, what, wait_ms / 1000);
+		sleep_ms(20);
+	}
+	*ret_fd = fd;
+	fd = -1;
+	return 0;
+}
+
+int vz_host_names_lock(const struct vz_host *host, int *ret_fd, vz_err *err)
+{
+	return vz_host_flock(host, "names.lck", "another command naming a CT", 30000, ret_fd, err);
 }

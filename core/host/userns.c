@@ -24,35 +24,7 @@ bool vz_host_userns_default(const struct vz_host *host)
 
 int vz_host_userns_lock(const struct vz_host *host, int *ret_fd, vz_err *err)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
-	struct timespec start;
-	int r;
-
-	if (asprintf(&path, "%s/%s", host->lockdir, USERNS_LOCK) < 0)
-		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
-	r = vz_mkdir_p(host->lockdir, 0755);
-	if (r < 0)
-		return vz_fail(err, VZ_E_SYSTEM, -r, "Unable to create %s (LOCKDIR): %s",
-			       host->lockdir, strerror(-r));
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to open %s: %s", path,
-			       strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return vz_fail(err, VZ_E_SYSTEM, errno, "Unable to lock %s: %s", path,
-				       strerror(errno));
-		if (elapsed_ms(&start) >= USERNS_LOCK_WAIT_MS)
-			return vz_fail(err, VZ_E_LOCKED, EWOULDBLOCK,
-				       "Unable to lock %s: another create holds it for more than %d s; "
-				       "try again", path, USERNS_LOCK_WAIT_MS / 1000);
-		sleep_ms(20);
-	}
-	*ret_fd = fd;
-	fd = -1;
-	return 0;
+	return vz_host_flock(host, USERNS_LOCK, "another create", USERNS_LOCK_WAIT_MS, ret_fd, err);
 }
 
 /* USERNS_ID_BASE of vz.conf, else the default. */

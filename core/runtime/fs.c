@@ -682,7 +682,7 @@ static int give_ids(const struct vz_host *host, const struct ct_create_opts *o, 
 int ct_create(const struct vz_host *host, const char *ctid, const struct ct_create_opts *o,
 	      vz_err *err)
 {
-	_cleanup_close_ int userns_lock = -1;
+	_cleanup_close_ int userns_lock = -1, names_lock = -1;
 	const char *tmpl = o->ostemplate ? o->ostemplate : vz_conf_get(host->conf, "DEF_OSTEMPLATE");
 	const char *sample = o->config ? o->config : vz_conf_get(host->conf, "CONFIGFILE");
 	_cleanup_conf_ vz_conf *cf = NULL;
@@ -694,6 +694,10 @@ int ct_create(const struct vz_host *host, const char *ctid, const struct ct_crea
 		tmpl = NULL;
 	if (sample && !*sample)
 		sample = NULL;
+	/* A name is checked free and taken under the host's names lock, held until the new
+	 * config is saved (and taken before the ids' lock, as everywhere). */
+	if (o->name && (r = vz_host_names_lock(host, &names_lock, err)) < 0)
+		return r;
 	if ((r = check_create_opts(host, ctid, o, tmpl, sample, err)) < 0 ||
 	    (r = build_conf(host, tmpl, sample, o, &cf, err)) < 0)
 		return r;

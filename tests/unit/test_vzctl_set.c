@@ -371,3 +371,46 @@ Test(vzctl_set, fifty_concurrent_writers, .timeout = 120)
 	vz_conf_free(cf);
 	free(path);
 }
+
+static pid_t start_set(const char *ctid, const char *name)
+{
+	pid_t pid = fork();
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		setenv("VZ_CONF", tu_suite_host.vzconf, 1);
+		execl(tu_vzctl, tu_vzctl, "set", ctid, "--name", name, "--save", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Two commands giving one name to two CTs at the same moment: the name is checked free
+ * and saved under one host-wide lock, so at most one of them has it, round after round. */
+Test(vzctl_set, one_name_never_goes_to_two_cts_at_once)
+{
+	for (int round = 0; round < 40; round++) {
+		char name[16], line[32];
+		char *a, *b;
+		pid_t pa, pb;
+		int st;
+
+		snprintf(name, sizeof(name), "n%d", round);
+		snprintf(line, sizeof(line), "NAME=\"%s\"\n", name);
+		pa = start_set("101", name);
+		pb = start_set("102", name);
+		cr_assert_eq(waitpid(pa, &st, 0), pa);
+		cr_assert_eq(waitpid(pb, &st, 0), pb);
+		a = ct_conf("101");
+		b = ct_conf("102");
+		cr_assert(!(a && strstr(a, line) && b && strstr(b, line)),
+			  "round %d: both CTs were given the name %s", round, name);
+		free(a);
+		free(b);
+	}
+}
