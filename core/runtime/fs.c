@@ -35,15 +35,29 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Creates the missing parents of a private or root area.  They are made 0700: a CT's
- * files include setuid programs of its own root, which host users must not reach. */
+/* Creates the missing parents of a private or root area 0700, and takes group's and
+ * others' access away from the immediate parent when it already existed with more: a
+ * CT's files include setuid programs of its root (the host's root in a privileged CT,
+ * and in an idmapped one on disk), which host users must not reach, whatever mode the
+ * parent was given.  "/" itself is never changed: -EPERM. */
 static int mkdir_parent(const char *path)
 {
 	_cleanup_free_ char *parent = strndup(path, (size_t)(strrchr(path, '/') - path));
+	struct stat st;
+	int r;
 
 	if (!parent)
 		return -ENOMEM;
-	return *parent ? vz_mkdir_p(parent, 0700) : 0;
+	if (!*parent)
+		return -EPERM;
+	r = vz_mkdir_p(parent, 0700);
+	if (r < 0)
+		return r;
+	if (stat(parent, &st) < 0)
+		return -errno;
+	if ((st.st_mode & 0077) && chmod(parent, st.st_mode & 07700) < 0)
+		return -errno;
+	return 0;
 }
 
 /* "<dir of path>/.<base of path>.<what>.XXXXXX": a name beside path, on its file system,
@@ -302,6 +316,12 @@ static int do_mount(const struct ct_paths *p, vz_err *err)
 	_cleanup_close_ int src = -1, dst = -1;
 	int r;
 
+	/* A private area made before its parent was closed is closed here too. */
+	r = mkdir_parent(p->private);
+	if (r < 0)
+		return vz_fail(err, VZ_E_MOUNT, -r, "Unable to close the parent of %s to host "
+			       "users: %s; keep private areas in a directory of their own, such as "
+			       "VE_PRIVATE=/vz/private/$VEID", p->private, strerror(-r));
 	r = mkdir_parent(p->root);
 	if (r == 0 && mkdir(p->root, 0755) < 0 && errno != EEXIST)
 		r = -errno;
