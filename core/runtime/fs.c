@@ -74,77 +74,165 @@ static char *sibling_template(const char *path, const char *what)
 
 /* ------------------------------------------------------- removing trees */
 
-static void closedirp(DIR **d)
+/* A directory on the way down: its name in its parent and who it is, to tell that the
+ * ".." climbed back to is the directory left, not one a rename put there. */
+struct rm_level {
+	char *name;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct rm_walk {
+	struct rm_level *v;
+	size_t n, cap;
+	dev_t dev; /* the tree's file system: nothing below is removed across a mount */
+};
+
+static void rm_walk_free(struct rm_walk *w)
 {
-	if (*d)
-		closedir(*d);
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i].name);
+	free(w->v);
 }
 
-static int rm_at(int dfd, const char *name, dev_t dev);
-
-/* Empties the directory dfd/name, never leaving its file system: a mount below it (or a
- * symlink a CT planted) is not followed. */
-static int rm_dir_content(int dfd, const char *name, dev_t dev)
+static int rm_push(struct rm_walk *w, const char *name, const struct stat *st)
 {
-	__attribute__((cleanup(closedirp))) DIR *d = NULL;
-	struct dirent *de;
-	struct stat st;
-	int fd, r = 0;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		struct rm_level *v = reallocarray(w->v, cap, sizeof(*v));
 
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (!v)
+			return -ENOMEM;
+		w->v = v;
+		w->cap = cap;
+	}
+	w->v[w->n].name = strdup(name);
+	if (!w->v[w->n].name)
+		return -ENOMEM;
+	w->v[w->n].dev = st->st_dev;
+	w->v[w->n].ino = st->st_ino;
+	w->n++;
+	return 0;
+}
+
+/* An open directory that is still the one recorded at level i. */
+static int rm_check(const struct rm_walk *w, size_t i, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_dev != w->v[i].dev || st.st_ino != w->v[i].ino)
+		return -ESTALE;
+	return 0;
+}
+
+/* Removes the entries of dfd that are no directories up to the first directory, whose
+ * name is returned in sub (its stat in *sst) to go down into: 1; 0 when dfd is empty. */
+static int rm_step(int dfd, const struct rm_walk *w, char *sub, size_t sublen, struct stat *sst)
+{
+	_cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	if (st.st_dev != dev) {
-		close(fd);
-		return -EXDEV;
-	}
 	d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
+	if (!d)
+		return -errno;
+	fd = -1;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int q = rm_at(dirfd(d), de->d_name, dev);
-
-		if (q < 0 && r == 0)
-			r = q;
+		if (fstatat(dirfd(d), de->d_name, sst, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = errno == ENOENT ? 0 : -errno;
+			if (r < 0)
+				break;
+			continue;
+		}
+		if (!S_ISDIR(sst->st_mode)) {
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+				r = -errno;
+				break;
+			}
+			continue;
+		}
+		if (sst->st_dev != w->dev) {
+			r = -EXDEV;
+			break;
+		}
+		if (strlen(de->d_name) >= sublen) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		strcpy(sub, de->d_name);
+		r = 1;
+		break;
 	}
+	closedir(d);
 	return r;
 }
 
-static int rm_at(int dfd, const char *name, dev_t dev)
-{
-	struct stat st;
-	int r;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-	r = rm_dir_content(dfd, name, dev);
-	if (r < 0)
-		return r;
-	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-/* Removes path and everything below it on its own file system. */
+/* Removes path and everything below it on its own file system, depth first, holding
+ * two fds whatever the depth (a CT can make a chain of directories deeper than any fd
+ * limit or stack): each level is left for its child and climbed back to by "..",
+ * checked to be the same directory.  Nothing is followed: no symlink, no mount. */
 static int rm_tree(const char *path)
 {
+	struct rm_walk w = { 0 };
+	char sub[NAME_MAX + 1];
 	struct stat st;
+	int fd = -1, r;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	return rm_at(AT_FDCWD, path, st.st_dev);
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	w.dev = st.st_dev;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = fd < 0 ? -errno : rm_push(&w, path, &st);
+	if (r == 0)
+		r = rm_check(&w, 0, fd);
+	while (r == 0) {
+		struct stat sst;
+		int next;
+
+		r = rm_step(fd, &w, sub, sizeof(sub), &sst);
+		if (r == 1) { /* down into sub */
+			next = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = next < 0 ? -errno : rm_push(&w, sub, &sst);
+			if (r == 0)
+				r = rm_check(&w, w.n - 1, next);
+			if (next >= 0) {
+				close(fd);
+				fd = next;
+			}
+			continue;
+		}
+		if (r < 0)
+			break;
+		if (w.n == 1) { /* the top is empty */
+			close(fd);
+			fd = -1;
+			r = rmdir(path) < 0 && errno != ENOENT ? -errno : 0;
+			break;
+		}
+		/* back up to the parent, and the emptied directory goes */
+		next = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = next < 0 ? -errno : 0;
+		close(fd);
+		fd = next;
+		if (r == 0)
+			r = rm_check(&w, w.n - 2, fd);
+		if (r == 0 && unlinkat(fd, w.v[w.n - 1].name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			r = -errno;
+		free(w.v[--w.n].name);
+	}
+	if (fd >= 0)
+		close(fd);
+	rm_walk_free(&w);
+	return r;
 }
 
 /* ------------------------------------------------------------ mountinfo */

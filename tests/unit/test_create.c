@@ -3,10 +3,12 @@
  * guest, tests/integration/20-create-mount.sh). */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,6 +364,44 @@ Test(create, destroy_never_follows_symlinks_out_of_the_private_area)
 	free(outside);
 	free(victim);
 	free(link);
+}
+
+/* A CT's root can make a chain of directories deeper than destroy's fd limit (or any
+ * recursion): destroy still removes all of it, with a file at every level. */
+Test(create, destroy_removes_a_chain_deeper_than_the_fd_limit)
+{
+	char *priv = HPATH("private/101"), *privdir = HPATH("private");
+	struct rlimit few = { 64, 64 };
+	struct run_result r;
+	int fd;
+
+	make_template("tiny");
+	r = RUN("create", "101", "--ostemplate", "tiny");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	fd = open(priv, O_RDONLY | O_DIRECTORY);
+	cr_assert(fd >= 0);
+	for (int i = 0; i < 1500; i++) {
+		int sub, f;
+
+		cr_assert_eq(mkdirat(fd, "d", 0755), 0, "level %d", i);
+		f = openat(fd, "f", O_WRONLY | O_CREAT, 0644);
+		cr_assert(f >= 0);
+		close(f);
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		cr_assert(sub >= 0);
+		close(fd);
+		fd = sub;
+	}
+	close(fd);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	r = RUN("destroy", "101");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_not(exists(priv));
+	cr_expect_eq(hidden_entries(privdir), 0, "a part is left under a hidden name");
+	tu_run_free(&r);
+	free(priv);
+	free(privdir);
 }
 
 Test(create, status_says_suspended_when_a_dump_exists)
