@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,8 +95,8 @@ static void reap_if_done(pid_t *helper)
 		*helper = -1;
 }
 
-void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
-		 long timeout_ms, const vz_warn *note)
+void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int init_fd,
+		 bc_cgroup *cg, long timeout_ms, const vz_warn *note)
 {
 	_cleanup_close_ int devnull = -1;
 	struct timespec start;
@@ -104,11 +105,11 @@ void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cg
 
 	switch (init_kind(init)) {
 	case INIT_SYSTEMD:
-		if (kill(init, SIGRTMIN + 3) < 0)
+		if (pidfd_send_signal(init_fd, SIGRTMIN + 3, NULL, 0) < 0)
 			return;
 		break;
 	case INIT_BUSYBOX:
-		if (kill(init, SIGUSR2) < 0)
+		if (pidfd_send_signal(init_fd, SIGUSR2, NULL, 0) < 0)
 			return;
 		break;
 	case INIT_OTHER:

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -452,6 +453,23 @@ static int monitor_open(const char *ctid, pid_t init)
 	return -1;
 }
 
+/* The init as a pidfd, opened after its pid was read and checked again after: a pid
+ * reused in between names another process, which a signal by pid would reach.  -1 when
+ * the init is gone (the stop kills its cgroup either way). */
+static int init_pidfd(const struct vz_host *host, const char *ctid, pid_t init)
+{
+	int fd = pidfd_open(init, 0);
+	pid_t again;
+
+	if (fd < 0)
+		return -1;
+	if (ct_init_pid(host, ctid, &again, NULL) < 0 || again != init) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* A monitor exits as soon as its init ends; waiting that moment out means a stop leaves
  * no process of the CT behind, its monitor included. */
 static void monitor_wait(int fd)
@@ -469,13 +487,14 @@ int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run
 	_cleanup_conf_ vz_conf *own = NULL;
 	const vz_conf *cf = o ? o->conf : NULL;
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
-	_cleanup_close_ int monitor = -1;
+	_cleanup_close_ int monitor = -1, init_fd = -1;
 	pid_t init;
 	long timeout;
 	int r;
 
 	if (ct_init_pid(host, ctid, &init, NULL) < 0)
 		return stop_dead(host, ctid, o, err);
+	init_fd = init_pidfd(host, ctid, init);
 	monitor = monitor_open(ctid, init);
 	if (!cf) {
 		r = load_ct_conf(host, ctid, &own, err);
@@ -495,7 +514,7 @@ int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run
 			return r;
 	}
 	if (!(o && o->fast))
-		ct_shutdown(host, ctid, init, cg, timeout * 1000, o ? o->note : NULL);
+		ct_shutdown(host, ctid, init, init_fd, cg, timeout * 1000, o ? o->note : NULL);
 	r = bc_cg_kill_destroy(cg, err);
 	if (r < 0)
 		return r;

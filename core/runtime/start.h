@@ -62,9 +62,10 @@ int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg
 /* Asks the CT to shut down the way its init understands (shutdown.c) and waits up to
  * timeout_ms for the CT's end: its cgroup empty, or its init left alone, its shutdown
  * done but unable to end itself.  The caller then kills what is left.  What could not
- * be asked (and so is not waited for) goes to note. */
-void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, bc_cgroup *cg,
-		 long timeout_ms, const vz_warn *note);
+ * be asked (and so is not waited for) goes to note.  Signals go through init_fd, a
+ * pidfd of init, never by pid: a pid may be another process's by then. */
+void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int init_fd,
+		 bc_cgroup *cg, long timeout_ms, const vz_warn *note);
 
 /* The monitor's side of the console (console.c).  A ct_console outlives a reboot
  * inside the CT: the next monitor, a fork of this one, goes on with it. */
