@@ -27,7 +27,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -I. -D_GNU_SOURCE $(shell pkg-config --cflags libnl-3.0)
-LIBS_CORE = -lcgroup -lcap -lm -lnl-3
+LIBS_CORE = -lcgroup -lcap -lm -lnl-3 $(shell pkg-config --libs libseccomp)
 ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif

@@ -28,8 +28,9 @@
 # its delegated subtree, where systemd makes its units' cgroups); a tmpfs /dev with the
 # same devices allowed by a device program, a devpts of its own and a console pty;
 # tmpfs /dev/shm and /run; the bounding set of a vzctl CT in a user namespace
-# (core/model/caps.c: the default plus sys_admin, sys_boot and mknod); no AppArmor
-# profile and no seccomp filter; SIGRTMIN+3 to halt, as vzctl sends systemd.  No
+# (core/model/caps.c: the default plus sys_admin, sys_boot, mknod, sys_ptrace and
+# dac_read_search); no AppArmor profile; LXC's default seccomp profile (vzctl's filter
+# refuses that list and more); SIGRTMIN+3 to halt, as vzctl sends systemd.  No
 # lxc.tty.max: LXC would name its ttys in container_ttys and systemd would run a getty
 # on each, while a vzctl CT's tty1..2 get none; both run a getty on the console.
 #
@@ -102,6 +103,7 @@ if [ $lxc = 1 ]; then
 			"lxc.signal.halt = SIGRTMIN+3" \
 			"lxc.net.0.type = empty" \
 			"lxc.apparmor.profile = unconfined" \
+			"lxc.seccomp.profile = $lxc_root/usr/share/lxc/config/common.seccomp" \
 			"lxc.mount.auto = proc:mixed sys:ro cgroup:rw" \
 			"lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,create=dir 0 0" \
 			"lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=0755 0 0" \

@@ -8,7 +8,7 @@ packages=(
 	build-essential pkg-config make clang llvm lld
 	libcgroup-dev libiniparser-dev libcriterion-dev
 	libnl-3-dev libnl-route-3-dev libcap-dev libfuse3-dev fuse3
-	libbpf-dev bpftool libjson-c-dev
+	libbpf-dev bpftool libjson-c-dev libseccomp-dev
 	qemu-system-x86 qemu-utils busybox-static cpio kmod e2fsprogs xz-utils zstd
 	criu rsync openssh-client iproute2 iptables nftables procps util-linux python3
 	mmdebstrap apt-utils dpkg-dev

@@ -18,12 +18,17 @@
  * sys_rawio, sys_pacct, sys_admin, sys_boot, sys_time, mknod (cgroup v2 has no device
  * files, so the bounding set is what keeps device nodes out), and everything newer
  * than OpenVZ (audit_control and _read, mac_*, syslog, wake_alarm, block_suspend,
- * perfmon, bpf, checkpoint_restore). */
+ * perfmon, bpf, checkpoint_restore).  Nor two that OpenVZ's kernel confined and a
+ * stock one checks in the host's user namespace, where a privileged CT's root lives:
+ * dac_read_search (open_by_handle_at opens any file of the file system holding the
+ * CT, past its root; dac_override still lets root read every file inside) and
+ * sys_ptrace (it would let the CT's root trace the host's own processes that enter
+ * the CT, such as vzctl exec's, before they drop what they hold of the host). */
 static const int cap_default_on[] = {
-	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_KILL,
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL,
 	CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_LINUX_IMMUTABLE, CAP_NET_BIND_SERVICE,
 	CAP_NET_BROADCAST, CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK, CAP_IPC_OWNER,
-	CAP_SYS_CHROOT, CAP_SYS_PTRACE, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG,
+	CAP_SYS_CHROOT, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG,
 	CAP_LEASE, CAP_AUDIT_WRITE, CAP_SETFCAP,
 };
 
@@ -109,12 +114,17 @@ int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err)
  * (systemd mounts /run/lock, its units' sandboxes, tmpfs and bind mounts) and the
  * CT's hostname; sys_boot: reboot(2) ends the CT's init (the CT restarts or stops);
  * mknod: devices stay refused by the kernel in a user namespace, this allows only
- * overlayfs whiteouts.  Still out, with their reasons: sys_module, sys_rawio, sys_time,
+ * overlayfs whiteouts; sys_ptrace: root's strace, gdb and its reads of other users'
+ * /proc/<pid>/exe, fd and environ (start-stop-daemon, lsof, systemd), over processes
+ * of the CT's namespace only; dac_read_search: open_by_handle_at stays refused by the
+ * kernel (it wants the host's namespace), what is left is reading the CT's files.  Still out, with their reasons: sys_module, sys_rawio, sys_time,
  * sys_pacct, syslog, wake_alarm, block_suspend, audit_*, mac_*, bpf, perfmon: each acts
  * on the whole host and the kernel checks it in the host's namespace, so inside it
  * gives nothing but a unit that tries and fails (systemd skips the units that need
  * them when the bounding set lacks them); checkpoint_restore: nothing inside needs it. */
-static const int cap_userns_on[] = { CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_MKNOD };
+static const int cap_userns_on[] = {
+	CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_MKNOD, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+};
 
 uint64_t ct_cap_userns_default(void)
 {

@@ -212,13 +212,15 @@ int ct_userns_pick(const unsigned long *used, size_t n, unsigned long base, unsi
 void ct_res_userns_ids(const struct ct_res *res, unsigned long *uid, unsigned long *gid);
 
 /* The capability bounding set of a CT, as a mask of 1 << CAP_*: OpenVZ's default
- * (no sys_module, sys_rawio, sys_time, sys_boot, sys_pacct, mknod, sys_admin, ...; see
- * core/model/caps.c) changed by the CAPABILITY items `name:on|off[,…]` (lower-case
+ * (no sys_module, sys_rawio, sys_time, sys_boot, sys_pacct, mknod, sys_admin, ...) less
+ * dac_read_search and sys_ptrace, which a stock kernel checks in the host's user
+ * namespace (see core/model/caps.c), changed by the CAPABILITY items `name:on|off[,…]` (lower-case
  * capability names, also `ve_admin` = sys_admin + net_admin; `setveid` is accepted and
  * means nothing here).  Pure: VZ_E_VALUE names a bad item; *mask is untouched then. */
 uint64_t ct_cap_default(void);
-/* The default of a CT in a user namespace: the above with sys_admin, sys_boot and mknod,
- * which there act on the CT's own namespaces only (reasons in core/model/caps.c). */
+/* The default of a CT in a user namespace: the above with sys_admin, sys_boot, mknod,
+ * sys_ptrace and dac_read_search, which there act on the CT's own namespaces only
+ * (reasons in core/model/caps.c). */
 uint64_t ct_cap_userns_default(void);
 int ct_cap_apply(const char *items, uint64_t *mask, vz_err *err);
 /* The set for a CT: the default (ct_cap_userns_default for a CT in a user namespace)

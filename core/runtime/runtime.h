@@ -9,7 +9,9 @@
 #ifndef VZ_CORE_RUNTIME_H
 #define VZ_CORE_RUNTIME_H
 
+#include <seccomp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -202,5 +204,18 @@ int ct_create(const struct vz_host *host, const char *ctid, const struct ct_crea
  * CTID.conf to CTID.conf.destroyed.  note gets "Destroying container private area: P"
  * and warnings.  A CT with neither private area nor config is VZ_E_NO_PRIVATE. */
 int ct_destroy(const struct vz_host *host, const char *ctid, const vz_warn *note, vz_err *err);
+
+/* The system-call filter every CT process carries (core/runtime/seccomp.c; the spawn
+ * engine loads it last before the exec): the calls it refuses with EPERM, on every
+ * system-call table of the host's architecture (x86_64: also i386 and x32), without
+ * no_new_privs, so setuid programs inside keep working.
+ *
+ *   ct_seccomp_refused  the i-th refused call's name; NULL past the last
+ *   ct_seccomp_build    the filter, not loaded (the caller releases it); -errno
+ *   ct_seccomp_load     built and loaded into the calling thread, which needs
+ *                       CAP_SYS_ADMIN in its user namespace; -errno */
+const char *ct_seccomp_refused(size_t i);
+int ct_seccomp_build(scmp_filter_ctx *ret);
+int ct_seccomp_load(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/base/base.h"
+#include "core/runtime/runtime.h"
 #include "core/runtime/spawn.h"
 
 struct spawn_report {
@@ -294,6 +295,13 @@ void spawn_exec(const struct spawn_exec *x)
 		spawn_fail(sock, VZ_E_SYSTEM, -r, "Unable to close the host's files before "
 			   "entering CT %s: %s", x->ctid, strerror(-r));
 	spawn_signals_default(x->mask);
+	/* Last, so that nothing before the exec runs under it. */
+	r = ct_seccomp_load();
+	if (r < 0)
+		spawn_fail(sock, VZ_E_SYSTEM, -r, "Unable to load the system-call filter of CT %s: "
+			   "%s%s", x->ctid, strerror(-r), r == -EACCES ? " (the process lacks "
+			   "CAP_SYS_ADMIN; run vzctl as root)" : r == -EINVAL ? " (the kernel "
+			   "lacks CONFIG_SECCOMP_FILTER)" : "");
 	if (x->path) {
 		execve(x->path, x->argv, x->envp);
 	} else {

@@ -8,7 +8,8 @@
  *                   new namespaces when asked
  *   spawn_exec      the last steps inside the CT: 0..2 (a pty, given fds, or the CT's
  *                   /dev/null), the capability bounding set with nothing inheritable
- *                   or ambient, every other fd closed, signals reset, then exec
+ *                   or ambient, every other fd closed, signals reset, the system-call
+ *                   filter, then exec
  *   spawn_collect   the caller's side: the first failure, or an fd handed back */
 #ifndef VZ_CORE_RUNTIME_SPAWN_H
 #define VZ_CORE_RUNTIME_SPAWN_H
@@ -69,7 +70,8 @@ struct spawn_exec {
 /* Sets the process up as x says, in this order: a session of its own (kept when it
  * leads one already), 0..2, the bounding set dropped to x->capbnd and the inheritable
  * and ambient sets cleared, every fd but 0..2 and the channel closed, every signal to
- * its default and the mask set, then exec.  Any failure is reported on x->sock. */
+ * its default and the mask set, the system-call filter loaded, then exec.  Any failure
+ * is reported on x->sock. */
 __attribute__((noreturn))
 void spawn_exec(const struct spawn_exec *x);
 

@@ -17,9 +17,15 @@
  *                          that the peer never reads, UDP_DGRAMS datagrams of UDP_SIZE
  *                          bytes to a UDP socket that never reads, and up to BYTES into
  *                          one end of a unix socketpair; prints
- *                          "tcp T udp U unix X" (bytes each took), then "ready" */
+ *                          "tcp T udp U unix X" (bytes each took), then "ready"
+ *   ct-probe calls PATH    tries calls a CT's system-call filter refuses, one line each:
+ *                          "NAME ok" or "NAME <errno name>": open_by_handle_at of the
+ *                          ext4 root handle {type 1, inode 2} on PATH's file system,
+ *                          keyctl (also through the i386 and x32 tables), add_key, bpf,
+ *                          perf_event_open of a software counter */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,11 +33,15 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/bpf.h>
+#include <linux/keyctl.h>
+#include <linux/perf_event.h>
 #include <sys/file.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -268,10 +278,90 @@ static int sock(long n)
 	return 0;
 }
 
+static void call_result(const char *name, long r)
+{
+	printf("%s %s\n", name, r >= 0 ? "ok" : strerrorname_np(errno));
+}
+
+static sigjmp_buf no_ia32;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(no_ia32, 1);
+}
+
+/* keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1) through the i386 table
+ * (int $0x80, keyctl is 288 there): what a 32-bit program would call.  A kernel
+ * without the i386 ABI answers int $0x80 with SIGSEGV: ENOEXEC then. */
+static long keyctl_i386(void)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	long r;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(no_ia32, 1)) {
+		sigaction(SIGSEGV, &old, NULL);
+		errno = ENOEXEC;
+		return -1;
+	}
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(288L), "b"((long)KEYCTL_GET_KEYRING_ID),
+			   "c"((long)KEY_SPEC_SESSION_KEYRING), "d"(1L)
+			 : "r8", "r9", "r10", "r11", "memory");
+	sigaction(SIGSEGV, &old, NULL);
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* Calls the kernel allows an ordinary process (keyctl, the x86 ones) or root of the
+ * host (open_by_handle_at, bpf, perf_event_open), so that a refusal inside a CT
+ * shows its filter (open_by_handle_at, bpf: also its capability set). */
+static int calls(const char *path)
+{
+	struct {
+		struct file_handle h;
+		unsigned int ino_gen[2];
+	} fh = { .h = { .handle_bytes = 8, .handle_type = 1 }, .ino_gen = { 2, 0 } };
+	struct perf_event_attr pe = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(pe), .config = PERF_COUNT_SW_CPU_CLOCK,
+		.exclude_kernel = 1, .exclude_hv = 1,
+	};
+	union bpf_attr map = {
+		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 1,
+	};
+	int mnt = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long r;
+
+	if (mnt < 0) {
+		perror(path);
+		return 1;
+	}
+	r = open_by_handle_at(mnt, &fh.h, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	call_result("open_by_handle_at", r);
+	r = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1);
+	call_result("keyctl", r);
+	call_result("keyctl-i386", keyctl_i386());
+	r = syscall(0x40000000 | SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1);
+	call_result("keyctl-x32", r);
+	r = syscall(SYS_add_key, "user", "ct-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING);
+	call_result("add_key", r);
+	r = syscall(SYS_bpf, BPF_MAP_CREATE, &map, sizeof(map));
+	call_result("bpf", r);
+	r = syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0);
+	call_result("perf_event_open", r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: ct-probe forks|hog|hold|spin|shm|pty|load|sock N\n");
+		fprintf(stderr, "usage: ct-probe forks|hog|hold|spin|shm|pty|load|sock N, "
+			"ct-probe calls PATH\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "forks"))
@@ -294,6 +384,8 @@ int main(int argc, char **argv)
 		return load(arg(argv[2]));
 	if (!strcmp(argv[1], "sock"))
 		return sock(arg(argv[2]));
+	if (!strcmp(argv[1], "calls"))
+		return calls(argv[2]);
 	fprintf(stderr, "ct-probe: unknown probe %s\n", argv[1]);
 	return 2;
 }

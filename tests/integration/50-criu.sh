@@ -4,7 +4,8 @@
 # the same CT again: the init's pid namespace with the same pids inside (a `sleep
 # 1000042` left running keeps its pid), a counter loop that goes on from where it was
 # (not from 1), the CT's cgroup, hostname and loopback (its httpd answers), and vzctl
-# status / exec2 / stop work on it once <RUNDIR>/<ctid>.pid names the restored init.
+# status / exec2 / stop work on it once <RUNDIR>/<ctid>.pid names the restored init;
+# the init keeps its system-call filter.
 # What the runtime's CT is made of dumps as it is: the root is /vz's ext4 (the private
 # area bound on the root area, then pivot_root), proc with its read-only /proc/sys
 # binds, read-only sysfs, cgroup2 on /sys/fs/cgroup in a cgroup namespace, a tmpfs /dev
@@ -204,6 +205,9 @@ for ns in pid mnt uts ipc net cgroup; do
 	[ "$(readlink /proc/$new/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
 		fail "the restored CT shares the host's $ns namespace"
 done
+# criu dumps the system-call filter with each process and loads it back.
+ct_filtered "$(cat /proc/$new/status)" ||
+	fail "the restored init lost its system-call filter: $(seccomp_line "$(cat /proc/$new/status)")"
 cp "$it/restored.pid" "$it/run/$ctid.pid"
 [ "$(vzctl status $ctid)" = "CTID $ctid exist mounted running" ] || fail "status after the restore: $(vzctl status $ctid)"
 [ "$(vzctl exec2 $ctid hostname </dev/null)" = criu$ctid ] || fail "hostname after the restore"

@@ -174,6 +174,18 @@ probe_bg() {
 	grep -q ready "$out" || fail "ct-probe $1 did not start in CT $ct: $(cat "$out" 2>/dev/null)"
 }
 
+# ct_filtered STATUS: the text of a /proc/<pid>/status shows the CT's system-call
+# filter: mode 2, one filter, and no no_new_privs (setuid programs work).
+ct_filtered() {
+	grep -qP '^Seccomp:\t2$' <<<"$1" && grep -qP '^Seccomp_filters:\t1$' <<<"$1" &&
+		grep -qP '^NoNewPrivs:\t0$' <<<"$1"
+}
+
+# seccomp_line STATUS: those lines of it, on one line.
+seccomp_line() {
+	grep -E '^(Seccomp|Seccomp_filters|NoNewPrivs):' <<<"$1" | tr '\t\n' '  '
+}
+
 # cg_file CTID FILE: the content of one file of the CT's cgroup.
 cg_file() {
 	cat "/sys/fs/cgroup/$parent/$1/$2"

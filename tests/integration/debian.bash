@@ -48,9 +48,13 @@ debian_ids() {
 in_ct() { vzctl exec2 "$ctid" "$1" </dev/null; }
 
 # debian_inside: exec reaches the CT, a Debian 12, running in a user namespace of its
-# own (uid_map not the identity).
+# own (uid_map not the identity); its init and what exec runs carry the CT's
+# system-call filter.
 debian_inside() {
-	local map
+	local map status
+	for status in "$(cat "/proc/$(init_pid)/status")" "$(in_ct 'cat /proc/self/status')"; do
+		ct_filtered "$status" || fail "a process of the CT lacks its filter: $(seccomp_line "$status")"
+	done
 	[ "$(in_ct 'cat /etc/debian_version' | cut -d. -f1)" = 12 ] || fail "exec: no Debian 12 inside"
 	map=$(in_ct 'cat /proc/self/uid_map' | tr -s ' ')
 	echo "uid_map inside: $map"

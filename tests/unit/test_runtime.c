@@ -18,12 +18,15 @@ Test(caps, default_denies_what_openvz_denied)
 		CAP_SYS_TIME, CAP_MKNOD, CAP_AUDIT_CONTROL, CAP_MAC_OVERRIDE, CAP_MAC_ADMIN,
 		CAP_SYSLOG, CAP_WAKE_ALARM, CAP_BLOCK_SUSPEND, CAP_AUDIT_READ, CAP_PERFMON, CAP_BPF,
 		CAP_CHECKPOINT_RESTORE,
+		/* Checked in the host's user namespace, where a privileged CT's root lives:
+		 * open_by_handle_at, and tracing the host's processes entering the CT. */
+		CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE,
 	};
 	static const int allowed[] = {
-		CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_KILL,
+		CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL,
 		CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_LINUX_IMMUTABLE, CAP_NET_BIND_SERVICE,
 		CAP_NET_BROADCAST, CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK, CAP_IPC_OWNER,
-		CAP_SYS_CHROOT, CAP_SYS_PTRACE, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG,
+		CAP_SYS_CHROOT, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG,
 		CAP_LEASE, CAP_AUDIT_WRITE, CAP_SETFCAP,
 	};
 
@@ -114,14 +117,17 @@ Test(caps, conf_layers_ct_over_global)
 	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_TIME));
 	cr_assert_eq(ct_cap_bound(NULL, NULL, false, &m, &err), 0);
 	cr_expect_eq(m, ct_cap_default());
-	/* In a user namespace sys_admin, sys_boot and mknod act on the CT alone: in by
-	 * default, still off-able; what acts on the whole host stays out. */
+	/* In a user namespace sys_admin, sys_boot, mknod, sys_ptrace and dac_read_search
+	 * act on the CT alone: in by default, still off-able; what acts on the whole host
+	 * stays out. */
 	cr_assert_eq(ct_cap_bound(NULL, NULL, true, &m, &err), 0);
-	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_BOOT) | BIT(CAP_SYS_ADMIN) | BIT(CAP_MKNOD));
+	cr_expect_eq(m, ct_cap_default() | BIT(CAP_SYS_BOOT) | BIT(CAP_SYS_ADMIN) | BIT(CAP_MKNOD) |
+			BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH));
 	cr_expect_eq(m, ct_cap_userns_default());
 	cr_expect_eq(m & (BIT(CAP_SYS_MODULE) | BIT(CAP_SYS_RAWIO) | BIT(CAP_SYS_TIME) |
 			  BIT(CAP_SYSLOG) | BIT(CAP_BPF) | BIT(CAP_AUDIT_CONTROL)), 0);
-	static const char off[] = "CAPABILITY=\"sys_boot:off sys_admin:off mknod:off\"\n";
+	static const char off[] = "CAPABILITY=\"sys_boot:off sys_admin:off mknod:off "
+				  "sys_ptrace:off dac_read_search:off\"\n";
 	vz_conf *no_boot = NULL;
 
 	cr_assert_eq(vz_conf_parse(off, sizeof(off) - 1, "102.conf", &no_boot, NULL, &err), 0);
@@ -129,6 +135,20 @@ Test(caps, conf_layers_ct_over_global)
 	cr_expect_eq(m, ct_cap_default());
 	vz_conf_free(no_boot);
 	vz_conf_free(global);
+	vz_conf_free(ct);
+}
+
+/* The two dropped from OpenVZ's default come back for a CT whose admin asks. */
+Test(caps, dropped_ones_can_be_turned_back_on)
+{
+	vz_conf *ct = NULL;
+	uint64_t m = 0;
+	vz_err err;
+	static const char c[] = "CAPABILITY=\"DAC_READ_SEARCH:on sys_ptrace:on\"\n";
+
+	cr_assert_eq(vz_conf_parse(c, sizeof(c) - 1, "101.conf", &ct, NULL, &err), 0);
+	cr_assert_eq(ct_cap_bound(NULL, ct, false, &m, &err), 0, "%s", err.msg);
+	cr_expect_eq(m, ct_cap_default() | BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_SYS_PTRACE));
 	vz_conf_free(ct);
 }
 
