@@ -39,7 +39,8 @@ LIBS_vzlist = -ljson-c
 LIBS_bcfs = -lfuse3 -lpthread
 
 CONF_SRCS = $(wildcard conf/*.c)
-CORE_SRCS = $(wildcard core/*/*.c)
+# seccomp-gen.c is a program of the build (see $(SECCOMP_BPF)), not of libbc.
+CORE_SRCS = $(filter-out core/runtime/seccomp-gen.c,$(wildcard core/*/*.c))
 EXPORT_SRCS = $(wildcard proc-export/*.c)
 CLI_SRCS  = ctl/cli.c
 UNIT_SRCS = $(wildcard tests/unit/*.c)
@@ -63,6 +64,19 @@ all: $(TOOL_BINS) $(HELPER_BINS) $(CT_PROBE)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The system-call filter as a BPF program, made by libseccomp at build time from the
+# table in core/runtime/seccomp.c, for the build's architecture: loading it costs the
+# process that enters a CT nothing (building it took each `vzctl exec` ~10 ms).
+SECCOMP_GEN = $(BUILD)/gen/seccomp-gen
+SECCOMP_BPF = $(BUILD)/gen/seccomp-bpf.h
+$(SECCOMP_GEN): core/runtime/seccomp-gen.c core/runtime/seccomp.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $^ $(shell pkg-config --libs libseccomp)
+$(SECCOMP_BPF): $(SECCOMP_GEN)
+	$(SECCOMP_GEN) >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/core/runtime/seccomp-load.o: CPPFLAGS += -I$(BUILD)/gen
+$(BUILD)/obj/core/runtime/seccomp-load.o: $(SECCOMP_BPF)
 
 $(LIBCONF): $(call obj,$(CONF_SRCS))
 	@mkdir -p $(dir $@)

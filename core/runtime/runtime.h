@@ -9,6 +9,7 @@
 #ifndef VZ_CORE_RUNTIME_H
 #define VZ_CORE_RUNTIME_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -212,10 +213,14 @@ int ct_destroy(const struct vz_host *host, const char *ctid, const vz_warn *note
  *
  *   ct_seccomp_refused  the i-th refused call's name; NULL past the last
  *   ct_seccomp_build    the filter, not loaded (the caller releases it); -errno
- *   ct_seccomp_load     built and loaded into the calling thread, which needs
+ *   ct_seccomp_prog_get the BPF program the build made of it (seccomp-gen.c), of
+ *   ct_seccomp_prog_len that many instructions
+ *   ct_seccomp_load     that program loaded into the calling thread, which needs
  *                       CAP_SYS_ADMIN in its user namespace; -errno */
 const char *ct_seccomp_refused(size_t i);
 int ct_seccomp_build(scmp_filter_ctx *ret);
+const struct sock_filter *ct_seccomp_prog_get(void);
+size_t ct_seccomp_prog_len(void);
 int ct_seccomp_load(void);
 
 #endif

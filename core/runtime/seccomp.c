@@ -137,15 +137,3 @@ int ct_seccomp_build(scmp_filter_ctx *ret)
 	*ret = ctx;
 	return 0;
 }
-
-int ct_seccomp_load(void)
-{
-	scmp_filter_ctx ctx;
-	int r = ct_seccomp_build(&ctx);
-
-	if (r < 0)
-		return r;
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
-}

@@ -175,3 +175,28 @@ Test(seccomp, keeps_setuid_working)
 	cr_expect_eq(nnp, 0);
 	seccomp_release(ctx);
 }
+
+/* What the spawn engine loads is the program the build made: the same instructions
+ * libseccomp makes of the table now. */
+Test(seccomp, the_loaded_program_is_the_table_built)
+{
+	scmp_filter_ctx ctx;
+	int fd = memfd_create("bpf", MFD_CLOEXEC);
+	size_t n = ct_seccomp_prog_len();
+	unsigned char *now;
+	off_t len;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ct_seccomp_build(&ctx), 0);
+	cr_assert_eq(seccomp_export_bpf(ctx, fd), 0);
+	seccomp_release(ctx);
+	len = lseek(fd, 0, SEEK_END);
+	cr_assert_eq((size_t)len, n * sizeof(struct sock_filter), "%zu instructions built in, %lld now",
+		     n, (long long)len / 8);
+	now = malloc((size_t)len);
+	cr_assert_not_null(now);
+	cr_assert_eq(pread(fd, now, (size_t)len, 0), len);
+	cr_expect_eq(memcmp(now, ct_seccomp_prog_get(), (size_t)len), 0);
+	free(now);
+	close(fd);
+}
