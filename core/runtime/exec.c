@@ -502,7 +502,7 @@ int ct_exec_start(const struct vz_host *host, const char *ctid, const struct ct_
 			    "cannot start a process in the cgroup of CT %s: %s", ctid, strerror(e));
 		goto out;
 	}
-	r = spawn_collect(sv[0], o->pty ? &master : NULL, err);
+	r = spawn_collect(sv[0], o->pty ? &master : NULL, 15000L, err);
 	close(sv[0]);
 	if (r == 0 && pid < 0)
 		r = vz_fail(err, VZ_E_SYSTEM, ECHILD, "lost the helper entering CT %s", ctid);
