@@ -127,16 +127,17 @@ done'
 check_stopped() {
 	local ct=$1 priv=$it/private/$1 t0 took
 	echo "== CT $ct: a CT that stops every new process"
-	printf '%s\n' "$stopper" | vzctl exec2 $ct 'cat >/stopper.sh' || fail "cannot write the stopper"
-	rm -f "$priv/stopper.ready" "$priv/stopper.off" "$priv/stopper.log"
-	vzctl exec2 $ct 'sh /stopper.sh </dev/null >/dev/null 2>&1 &' </dev/null || fail "cannot start the stopper"
-	wait_for 30 test -e "$priv/stopper.ready" || fail "the stopper did not start"
-	# A command that stops itself: what a stop after its exec looks like, for certain.
+	# A command that stops itself: a stop after its exec, for certain (before the
+	# stopper runs, which would stop it earlier).
 	bounded 120 exec2 $ct 'kill -STOP $$; echo resumed' </dev/null
 	cat "$it/bounded.err"
 	[ "$rc" = 15 ] || fail "a command kept stopped: exec2 exited $rc, not 15"
 	grep -q "was stopped" "$it/bounded.err" || fail "no clear error: $(cat "$it/bounded.err")"
 	grep -q resumed "$it/bounded.out" && fail "the stopped command ran on"
+	printf '%s\n' "$stopper" | vzctl exec2 $ct 'cat >/stopper.sh' || fail "cannot write the stopper"
+	rm -f "$priv/stopper.ready" "$priv/stopper.off" "$priv/stopper.log"
+	vzctl exec2 $ct 'sh /stopper.sh </dev/null >/dev/null 2>&1 &' </dev/null || fail "cannot start the stopper"
+	wait_for 30 test -e "$priv/stopper.ready" || fail "the stopper did not start"
 	t0=$(date +%s)
 	bounded 120 exec $ct 'exec sleep 20' </dev/null
 	took=$(($(date +%s) - t0))
