@@ -36,6 +36,7 @@ enum vz_exit {
 	VZ_E_PERM = 12,
 	VZ_E_CAP = 13,
 	VZ_E_NO_CTCONF = 14,     /* CT config file not found */
+	VZ_E_TIMEOUT = 15,       /* exec timeout: a process entering a CT did not start in time */
 	VZ_E_SYNTAX = 20,        /* invalid command-line syntax */
 	VZ_E_VALUE = 21,         /* invalid parameter value */
 	VZ_E_NO_VE_ROOT = 22,

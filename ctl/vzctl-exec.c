@@ -1,10 +1,13 @@
 /* vzctl exec, exec2, runscript and enter: running something inside a running CT.
  *
- * No lock, as vzctl: they change nothing of the CT.  The command gets vzctl's own
- * stdin, stdout and stderr when they are pipes or files, so bytes pass unchanged and
- * unbuffered.  A terminal is never handed into the CT (a CT process could type into
- * the host's shell with TIOCSTI): such an fd is replaced by a pipe that vzctl relays,
- * and `enter` relays a pty of the CT's own devpts instead. */
+ * No lock, as vzctl: they change nothing of the CT.  The command never gets vzctl's own
+ * stdin, stdout or stderr: a host file handed over would be the CT's to reopen through
+ * /proc/self/fd for writing or to chmod, a terminal the CT's to type into (TIOCSTI).
+ * Each stream is a pipe that vzctl pumps to or from its own fd, as OpenVZ's vzctl did:
+ * the end of vzctl's input closes the command's stdin, and the command's exit status
+ * is vzctl's.  `enter` relays a pty of the CT's own devpts instead.  Once the command
+ * has ended, what is left in its pipes is shown, but a process it left behind holding
+ * them open does not keep vzctl waiting. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,24 +18,29 @@
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/base/base.h"
 #include "ctl/cli.h"
 #include "ctl/vzctl.h"
 
 #define RELAY_BUF 65536
 #define CTRL_D 4
+#define DRAIN_MS 1000
 
 /* ------------------------------------------------------------ signals */
 
-static volatile sig_atomic_t helper_pid;
+static volatile sig_atomic_t command_pid;
 static int winch_pipe[2] = { -1, -1 };
 
-/* vzctl's own SIGTERM/SIGHUP go to the helper, which hands them to the command. */
-static void forward_to_helper(int sig)
+/* vzctl's Ctrl-C, Ctrl-\, SIGTERM and SIGHUP go to the command's process group (it
+ * leads a session of its own in the CT): a `sh -c` that forked its command must not
+ * leave that command running.  vzctl itself stays to report the command's status. */
+static void forward_to_command(int sig)
 {
-	if (helper_pid > 0)
-		kill(helper_pid, sig);
+	if (command_pid > 0)
+		kill(-command_pid, sig);
 }
 
 static void note_winch(int sig)
@@ -44,105 +52,127 @@ static void note_winch(int sig)
 	errno = e;
 }
 
-/* Ctrl-C and Ctrl-\ reach the helper directly (same process group), which passes them
- * on: vzctl itself stays to report the command's status. */
 static void setup_signals(void)
 {
-	struct sigaction fwd = { .sa_handler = forward_to_helper, .sa_flags = SA_RESTART };
+	static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+	struct sigaction fwd = { .sa_handler = forward_to_command, .sa_flags = SA_RESTART };
 
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	sigaction(SIGTERM, &fwd, NULL);
-	sigaction(SIGHUP, &fwd, NULL);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &fwd, NULL);
 }
 
 /* ------------------------------------------------------------- relaying */
 
-/* Bytes from one fd to another until end of file. */
+/* Bytes from one fd to another until end of file, through a buffer: the command's side
+ * is non-blocking, so that a command that reads no input never stalls its output. */
 struct pump {
 	int from, to;
 	bool input;   /* the user's input: at its end the command's side is closed */
 	bool pty;     /* `to` is a pty master: its end is sent as ^D instead */
+	bool eof;     /* `from` has ended; what is buffered still goes out */
 	bool done;
+	size_t off, len;
+	char buf[RELAY_BUF];
 };
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void pump_finish(struct pump *p)
 {
 	p->done = true;
+	p->len = 0;
 	if (!p->input)
 		return;
 	if (p->pty) {
 		char eof = CTRL_D;
 
-		(void)write_all(p->to, &eof, 1);
+		(void)!write(p->to, &eof, 1);
 	} else {
 		close(p->to);
 		p->to = -1;
 	}
 }
 
-/* Moves what is there; returns false at the end of the stream. */
-static bool pump_step(struct pump *p)
+/* Reads what is there into the empty buffer. */
+static void pump_in(struct pump *p)
 {
-	char buf[RELAY_BUF];
 	ssize_t n;
 
 	do
-		n = read(p->from, buf, sizeof(buf));
+		n = read(p->from, p->buf, sizeof(p->buf));
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
-		return true;
+		return;
 	/* A pty master reads EIO once no slave is left. */
-	if (n <= 0 || write_all(p->to, buf, (size_t)n) < 0) {
+	if (n <= 0) {
+		p->eof = true;
 		pump_finish(p);
-		return false;
+		return;
 	}
-	return true;
+	p->off = 0;
+	p->len = (size_t)n;
 }
 
-/* Whether there is an output and all of them have ended.  With the user's input
- * alone, only the helper's exit ends the relay. */
-static bool outputs_done(const struct pump *p, size_t n)
+/* Writes what the buffer holds, as much as `to` takes now.  A user's output that is
+ * gone (a closed pipe) closes the command's side, which then gets EPIPE as it would. */
+static void pump_out(struct pump *p)
 {
-	bool any = false;
+	while (p->len > 0) {
+		ssize_t n = write(p->to, p->buf + p->off, p->len);
 
-	for (size_t i = 0; i < n; i++) {
-		if (!p[i].input && !p[i].done)
-			return false;
-		any |= !p[i].input;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			if (!p->input) {
+				close(p->from);
+				p->from = -1;
+			}
+			pump_finish(p);
+			return;
+		}
+		p->off += (size_t)n;
+		p->len -= (size_t)n;
 	}
-	return any;
+	if (p->eof)
+		pump_finish(p);
 }
 
-/* After the command is gone, what it left in the pipes is still shown, but a process
- * it left behind holding them open does not keep vzctl waiting. */
+/* What the pump waits for: its input while the buffer is empty, else its output. */
+static struct pollfd pump_poll(const struct pump *p)
+{
+	if (p->len > 0)
+		return (struct pollfd){ p->to, POLLOUT, 0 };
+	return (struct pollfd){ p->from, POLLIN, 0 };
+}
+
+static void pump_step(struct pump *p, short revents)
+{
+	if (!revents)
+		return;
+	if (p->len == 0)
+		pump_in(p);
+	if (!p->done)
+		pump_out(p);
+}
+
+/* After the command's end: what its outputs hold now is shown, without waiting for
+ * more (a process it left behind may keep them open for good, or keep writing: then
+ * DRAIN_MS is all it gets). */
 static void drain(struct pump *p, size_t n)
 {
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].input || p[i].done)
 			continue;
-		fcntl(p[i].from, F_SETFL, fcntl(p[i].from, F_GETFL) | O_NONBLOCK);
-		while (pump_step(&p[i])) {
+		while (!p[i].done && elapsed_ms(&start) < DRAIN_MS) {
 			struct pollfd pf = { p[i].from, POLLIN, 0 };
 
-			if (poll(&pf, 1, 0) <= 0)
+			if (p[i].len == 0 && poll(&pf, 1, 0) <= 0)
 				break;
+			pump_step(&p[i], POLLIN);
 		}
 	}
 }
@@ -158,74 +188,80 @@ static void pass_winsize(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
-/* Runs the pumps until every output has ended or the helper (pidfd) is gone.  master:
- * the pty whose size follows the user's terminal, or -1. */
-static void relay(struct pump *p, size_t n, int pidfd, int master)
+/* Runs the pumps until the command has ended (its pidfd), then drains its outputs;
+ * its status goes to *status.  master: the pty whose size follows the user's
+ * terminal, or -1.  Returns 0, or the error of a command stopped too long. */
+static int relay(struct pump *p, size_t n, struct ct_exec_proc *proc, int master, int *status,
+		 vz_err *err)
 {
+	_cleanup_close_ int pidfd = pidfd_open(proc->pid, 0);
 	struct pollfd pf[8];
 	size_t idx[8];
+	int r;
 
-	while (!outputs_done(p, n)) {
+	while ((r = ct_exec_check(proc, status, err)) == 0) {
 		size_t k = 0;
-		int r;
 
-		for (size_t i = 0; i < n && k < 6; i++)
+		for (size_t i = 0; i < n; i++)
 			if (!p[i].done) {
-				pf[k] = (struct pollfd){ p[i].from, POLLIN, 0 };
+				pf[k] = pump_poll(&p[i]);
 				idx[k++] = i;
 			}
 		pf[k++] = (struct pollfd){ pidfd, POLLIN, 0 };
 		if (master >= 0)
 			pf[k++] = (struct pollfd){ winch_pipe[0], POLLIN, 0 };
-		r = poll(pf, k, -1);
-		if (r < 0 && errno == EINTR)
+		if (poll(pf, k, CT_EXEC_TICK_MS) <= 0)
 			continue;
-		if (r < 0)
-			break;
 		if (master >= 0 && pf[k - 1].revents)
 			pass_winsize(master);
 		for (size_t j = 0; j < k - 1 - (master >= 0); j++)
-			if (pf[j].revents & (POLLIN | POLLHUP | POLLERR))
-				pump_step(&p[idx[j]]);
-		if (pf[k - 1 - (master >= 0)].revents) {
-			drain(p, n);
-			break;
-		}
+			pump_step(&p[idx[j]], pf[j].revents);
 	}
+	if (r > 0)
+		drain(p, n);
+	return r < 0 ? r : 0;
 }
 
 /* ---------------------------------------------------------- running */
 
-/* The helper's pidfd, for poll(): readable once it has exited. */
-static int helper_pidfd(pid_t pid)
+/* 0..2 open, so that the pipes made for the command never take their numbers. */
+static void stdio_open(void)
 {
-	return pidfd_open(pid, 0);
+	for (int i = 0; i < 3; i++)
+		if (fcntl(i, F_GETFD) < 0) {
+			int fd = open("/dev/null", O_RDWR);
+
+			if (fd >= 0 && fd != i) {
+				dup2(fd, i);
+				close(fd);
+			}
+		}
 }
 
-/* Every terminal among 0, 1, 2 becomes a pipe end for the command; the other end goes
- * into a pump. */
-static int tty_pipes(int fds[3], struct pump *p, size_t *np)
+/* Each of 0, 1, 2 becomes a pipe for the command; vzctl's end goes into a pump, made
+ * non-blocking (it is vzctl's own; the user's fds stay as they are). */
+static int stream_pipes(int fds[3], struct pump *p, size_t *np)
 {
 	for (int i = 0; i < 3; i++) {
 		int pp[2];
 
-		fds[i] = i;
-		if (!isatty(i))
-			continue;
+		fds[i] = -1;
 		if (pipe2(pp, O_CLOEXEC) < 0)
 			return -errno;
 		if (i == 0) {
 			fds[i] = pp[0];
 			p[(*np)++] = (struct pump){ .from = 0, .to = pp[1], .input = true };
+			fcntl(pp[1], F_SETFL, O_NONBLOCK);
 		} else {
 			fds[i] = pp[1];
 			p[(*np)++] = (struct pump){ .from = pp[0], .to = i };
+			fcntl(pp[0], F_SETFL, O_NONBLOCK);
 		}
 	}
 	return 0;
 }
 
-static void close_pumps(struct pump *p, size_t n, const int fds[3])
+static void close_pumps(struct pump *p, size_t n, int fds[3])
 {
 	for (size_t i = 0; i < n; i++) {
 		if (p[i].from > 2)
@@ -234,8 +270,10 @@ static void close_pumps(struct pump *p, size_t n, const int fds[3])
 			close(p[i].to);
 	}
 	for (int i = 0; i < 3; i++)
-		if (fds[i] > 2)
+		if (fds[i] > 2) {
 			close(fds[i]);
+			fds[i] = -1;
+		}
 }
 
 /* Runs argv in the CT; returns its status (0..255) or, negated, vzctl's exit code. */
@@ -243,40 +281,31 @@ static int run_in_ct(struct vzctl_ctx *ctx, char *const argv[])
 {
 	struct ct_exec_opts o = { .argv = argv, .term = getenv("TERM") };
 	struct ct_exec_proc proc;
-	struct pump p[3];
+	static struct pump p[3];
 	size_t np = 0;
-	int status = 0, pidfd, r;
+	int status = 0, r;
 	vz_err err;
 
 	setup_signals();
-	if (tty_pipes(o.fds, p, &np) < 0) {
+	stdio_open();
+	if (stream_pipes(o.fds, p, &np) < 0) {
 		fprintf(stderr, "Error: cannot make a pipe: %s\n", strerror(errno));
 		close_pumps(p, np, o.fds);
 		return -VZ_E_SYSTEM;
 	}
 	r = ct_exec_start(&ctx->host, ctx->ctid_str, &o, &proc, &err);
 	/* The command's ends of the pipes are its own now. */
-	for (int i = 0; i < 3; i++)
-		if (o.fds[i] > 2) {
-			close(o.fds[i]);
-			o.fds[i] = i;
-		}
-	if (r < 0) {
-		close_pumps(p, np, o.fds);
-		return -cli_report(&err);
+	for (int i = 0; i < 3; i++) {
+		close(o.fds[i]);
+		o.fds[i] = -1;
 	}
-	helper_pid = proc.pid;
-	if (np > 0) {
-		pidfd = helper_pidfd(proc.pid);
-		if (pidfd >= 0) {
-			relay(p, np, pidfd, -1);
-			close(pidfd);
-		}
+	if (r == 0) {
+		command_pid = proc.pid;
+		r = relay(p, np, &proc, -1, &status, &err);
+		command_pid = 0;
 	}
 	close_pumps(p, np, o.fds);
-	if (ct_exec_wait(&proc, &status, &err) < 0)
-		return -cli_report(&err);
-	return status;
+	return r < 0 ? -cli_report(&err) : status;
 }
 
 static int run_sh(struct vzctl_ctx *ctx, const char *script, const char *name)
@@ -397,27 +426,25 @@ static void term_size(struct ct_exec_opts *o)
 
 static int enter_relay(struct vzctl_ctx *ctx, struct ct_exec_proc *proc)
 {
-	struct pump p[2] = {
-		{ .from = STDIN_FILENO, .to = proc->pty_master, .input = true, .pty = true },
-		{ .from = proc->pty_master, .to = STDOUT_FILENO },
-	};
+	static struct pump p[2];
 	struct termios saved;
 	bool raw;
-	int status = 0, pidfd;
+	int status = 0, r;
 	vz_err err;
 
-	helper_pid = proc->pid;
+	p[0] = (struct pump){ .from = STDIN_FILENO, .to = proc->pty_master, .input = true,
+			      .pty = true };
+	p[1] = (struct pump){ .from = proc->pty_master, .to = STDOUT_FILENO };
+	fcntl(proc->pty_master, F_SETFL, O_NONBLOCK);
+	command_pid = proc->pid;
 	cli_info("entered into CT %s", ctx->ctid_str);
 	raw = raw_mode(&saved);
-	pidfd = helper_pidfd(proc->pid);
-	if (pidfd >= 0) {
-		relay(p, 2, pidfd, winch_pipe[0] >= 0 ? proc->pty_master : -1);
-		close(pidfd);
-	}
+	r = relay(p, 2, proc, winch_pipe[0] >= 0 ? proc->pty_master : -1, &status, &err);
+	command_pid = 0;
 	close(proc->pty_master);
 	if (raw)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
-	if (ct_exec_wait(proc, &status, &err) < 0)
+	if (r < 0)
 		return cli_report(&err);
 	cli_info("exited from CT %s", ctx->ctid_str);
 	/* As vzctl: the shell's own status is not enter's. */

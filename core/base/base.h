@@ -26,6 +26,9 @@ void mountinfo_unescape(char *s);
  * symlink planted there never leads to the host's files.  -errno. */
 long devpts_count(const char *root);
 
+/* Closes every fd from 3 up but those of keep (n of them; sorted in place). */
+void close_all_but(int *keep, size_t n);
+
 /* waitpid() until it is not interrupted: the wait status, or -errno. */
 int wait_pid(pid_t pid);
 

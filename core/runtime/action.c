@@ -10,13 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/syscall.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base/base.h"
 #include "core/runtime/runtime.h"
 
 #define LINE_MAX_SHOWN 1024
+#define ACTION_TIMEOUT_SECS 300
+#define DRAIN_MS 1000
 
 /* Collects output into lines; a line longer than the buffer is cut. */
 struct line_buf {
@@ -57,33 +60,48 @@ static bool drain(int fd, struct line_buf *l)
 	return true;
 }
 
-/* Relays the script's output until the helper (whose status is the script's) is gone.
- * A daemon the script left behind may hold the pipe open for good: the end of the
- * helper, not the end of the pipe, ends the relay. */
-static void relay_output(pid_t helper, int out, const vz_warn *note)
+/* Relays the script's output until the script has ended, and gives its status.  A
+ * daemon the script left behind may hold the pipe open for good: the end of the
+ * script, not the end of the pipe, ends the relay.  The script is the CT's to hang
+ * (its /bin/sh is the CT's), and vzctl holds the CT's lock meanwhile: past
+ * ACTION_TIMEOUT_SECS it is killed. */
+static int relay_output(struct ct_exec_proc *proc, int out, const char *path,
+			const vz_warn *note, int *status, vz_err *err)
 {
+	_cleanup_close_ int pidfd = pidfd_open(proc->pid, 0);
 	struct line_buf l = { .note = note };
-	int pidfd = (int)syscall(SYS_pidfd_open, helper, 0);
+	struct timespec start;
 	bool open_out = true;
+	int r;
 
-	while (open_out && pidfd >= 0) {
-		struct pollfd p[2] = { { out, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((r = ct_exec_check(proc, status, err)) == 0) {
+		struct pollfd p[2] = { { open_out ? out : -1, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
 
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+		if (elapsed_ms(&start) >= ACTION_TIMEOUT_SECS * 1000L) {
+			kill(-proc->pid, SIGKILL);
+			kill(proc->pid, SIGKILL);
+			while ((r = ct_exec_check(proc, status, err)) == 0)
+				sleep_ms(10);
+			line_flush(&l);
+			return vz_fail(err, VZ_E_ACTION_SCRIPT, ETIMEDOUT, "Action script %s did not "
+				       "finish within %d s inside the container; it was killed", path,
+				       ACTION_TIMEOUT_SECS);
 		}
-		if (p[0].revents)
+		if (poll(p, 2, CT_EXEC_TICK_MS) > 0 && p[0].revents)
 			open_out = drain(out, &l);
-		if (p[1].revents)
-			break;
 	}
-	while (open_out && drain(out, &l))
-		;
+	/* What the script left in the pipe, not what a daemon it started writes later. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (r > 0 && open_out && elapsed_ms(&start) < DRAIN_MS) {
+		struct pollfd p = { out, POLLIN, 0 };
+
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		open_out = drain(out, &l);
+	}
 	line_flush(&l);
-	if (pidfd >= 0)
-		close(pidfd);
+	return r < 0 ? r : 0;
 }
 
 static int read_script(const char *path, char **ret, vz_err *err)
@@ -124,13 +142,19 @@ static int script_status(const char *path, int status, vz_err *err)
 		       path, status > 128 ? "signal" : "exit status", status > 128 ? status - 128 : status);
 }
 
+static int no_pipe(const char *path, vz_err *err)
+{
+	return vz_fail(err, VZ_E_ACTION_SCRIPT, errno, "Unable to run the action script %s: %s",
+		       path, strerror(errno));
+}
+
 int ct_run_inside_action(const struct vz_host *host, const char *ctid, const char *event,
 			 const vz_warn *note, vz_err *err)
 {
 	_cleanup_free_ char *path = NULL, *script = NULL, *conf = NULL, *veid = NULL,
 			    *conffile = NULL;
-	_cleanup_close_ int devnull = -1, out_r = -1;
-	int out[2], status = 0, r;
+	_cleanup_close_ int in_r = -1, out_r = -1;
+	int in[2], out[2], status = 0, r;
 	struct ct_exec_proc proc;
 
 	if (asprintf(&path, "%s/%s.%s", host->confdir, ctid, event) < 0)
@@ -142,14 +166,18 @@ int ct_run_inside_action(const struct vz_host *host, const char *ctid, const cha
 	if (!conf || asprintf(&veid, "VEID=%s", ctid) < 0 ||
 	    asprintf(&conffile, "VE_CONFFILE=%s", conf) < 0)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || pipe2(out, O_CLOEXEC) < 0)
-		return vz_fail(err, VZ_E_ACTION_SCRIPT, errno, "Unable to run the action script %s: %s",
-			       path, strerror(errno));
+	/* Pipes both ways, nothing of the host's: its stdin ends at once. */
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return no_pipe(path, err);
+	in_r = in[0];
+	close(in[1]);
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return no_pipe(path, err);
 	out_r = out[0];
+	fcntl(out_r, F_SETFL, O_NONBLOCK);
 	char *argv[] = { "/bin/sh", "-c", script, path, NULL };
 	char *env[] = { veid, conffile, NULL };
-	struct ct_exec_opts o = { .argv = argv, .fds = { devnull, out[1], out[1] }, .env = env };
+	struct ct_exec_opts o = { .argv = argv, .fds = { in_r, out[1], out[1] }, .env = env };
 
 	r = ct_exec_start(host, ctid, &o, &proc, err);
 	close(out[1]);
@@ -160,8 +188,7 @@ int ct_run_inside_action(const struct vz_host *host, const char *ctid, const cha
 		return vz_fail(err, VZ_E_ACTION_SCRIPT, err->sys_errno,
 			       "Unable to run the action script %s in the container: %s", path, why);
 	}
-	relay_output(proc.pid, out_r, note);
-	r = ct_exec_wait(&proc, &status, err);
+	r = relay_output(&proc, out_r, path, note, &status, err);
 	if (r < 0)
 		return r;
 	return script_status(path, status, err);

@@ -7,18 +7,31 @@
  * host's cgroup namespace, where the kernel allows it, and the command can never run
  * for an instant outside the CT's limits.  The helper makes itself undumpable (it holds
  * host fds, and nothing in the CT may ptrace it or open its /proc files), joins every
- * namespace of the init in one setns() on the pidfd, takes the init's root, and forks:
- * only a child of a setns(CLONE_NEWPID) caller is inside the pid namespace.  That child
- * takes the init's capability bounding set, closes every fd but 0..2, clears its
- * environment and executes the command looked up in the CT's own PATH: a host binary
- * is never executed in the CT, so /proc/self/exe of anything there is the CT's file
- * (the runc /proc/self/exe overwrite, CVE-2019-5736, needs a host binary in the CT).
+ * namespace of the init in one setns() on the pidfd, takes the init's root, and
+ * creates the command's process: only a child of a setns(CLONE_NEWPID) caller is
+ * inside the pid namespace.  That process is the first the CT can see, so before it
+ * exists the helper sheds everything of the host: its 0..2 become the command's
+ * streams (pipes the caller pumps, or nothing yet for a pty), every other fd is closed
+ * but the report channel and the pipe that tells the caller its pid, the working
+ * directory is the CT's root, and it is undumpable again after the uid change into the
+ * CT's user namespace.  It is created with CLONE_PARENT, as the caller's own child:
+ * the helper exits at once, and the caller waits for the command, sees it stopped and
+ * signals it without a go-between.  The command's process takes the init's capability
+ * bounding set, clears its environment and executes the command looked up in the CT's
+ * own PATH: a host binary is never executed in the CT, so /proc/self/exe of anything
+ * there is the CT's file (the runc /proc/self/exe overwrite, CVE-2019-5736, needs a
+ * host binary in the CT).
+ *
+ * The CT can stop (SIGSTOP) that process as it is born, or make the helper wait on a
+ * file it controls: the caller gives the start CT_EXEC_START_SECS and a command kept
+ * stopped CT_EXEC_STOPPED_SECS, then kills it and says so (VZ_E_TIMEOUT).
  *
  * The helper is created and the command finished by the spawn engine (spawn.h), as
  * the CT's init is: errors come back over its channel with their cause, end of file
  * means the command runs, and the pty master (enter) comes back over the same channel. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,6 +47,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base/base.h"
@@ -54,6 +68,7 @@ struct exec_ctx {
 	uint64_t capbnd;
 	char **env;
 	int sock;          /* the helper's and child's end of the report socket */
+	int pid_w;         /* where the helper writes the command's pid */
 };
 
 /* ------------------------------------------------------------ pure parts */
@@ -208,17 +223,19 @@ static int join_namespaces(const struct exec_ctx *x)
 }
 
 /* Inside every namespace and the CT's root: the process that becomes the command.
- * The shell of `enter` is bash when the CT has it, as a login shell ("-bash"). */
+ * The shell of `enter` is bash when the CT has it, as a login shell ("-bash").  Its
+ * streams are on 0..2 already (streams_in_place). */
 __attribute__((noreturn))
 static void child_main(const struct exec_ctx *x, int master, const sigset_t *mask)
 {
+	static const int std[3] = { 0, 1, 2 };
 	bool bash = !x->o->argv && access("/bin/bash", X_OK) == 0;
 	char *shell[] = { bash ? "-bash" : "-sh", NULL };
 	const struct spawn_exec e = {
 		.sock = x->sock,
 		.capbnd = x->capbnd,
 		.pty_master = master,
-		.fds = master >= 0 ? NULL : x->o->fds,
+		.fds = master >= 0 || x->o->fds[0] < 0 ? NULL : std,
 		.mask = mask,
 		.path = x->o->argv ? NULL : bash ? "/bin/bash" : "/bin/sh",
 		.argv = x->o->argv ? x->o->argv : shell,
@@ -227,38 +244,10 @@ static void child_main(const struct exec_ctx *x, int master, const sigset_t *mas
 		.ctid = x->ctid,
 	};
 
+	/* Dies with the caller, its parent: a command the caller gave up on (stopped at
+	 * birth past the deadline) must not run later with nobody watching. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	spawn_exec(&e);
-}
-
-static volatile sig_atomic_t child_pid;
-
-/* To the command's whole process group (it leads a session of its own): a `sh -c`
- * that forked its command must not leave that command running. */
-static void forward_signal(int sig)
-{
-	if (child_pid > 0)
-		kill(-child_pid, sig);
-}
-
-static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
-
-/* The helper's last job: wait for the command and exit with its status. */
-__attribute__((noreturn))
-static void helper_wait(pid_t pid, const sigset_t *mask)
-{
-	struct sigaction sa = { .sa_handler = forward_signal };
-	int st;
-
-	child_pid = pid;
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaction(forwarded[i], &sa, NULL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			_exit(SPAWN_FAILED);
-	if (WIFSIGNALED(st))
-		_exit(128 + WTERMSIG(st));
-	_exit(WEXITSTATUS(st));
 }
 
 static int open_pty_master(const struct exec_ctx *x)
@@ -289,15 +278,63 @@ static int open_pty_master(const struct exec_ctx *x)
 	return master;
 }
 
-__attribute__((noreturn))
-static void helper_main(const struct exec_ctx *x)
+/* The command's streams on 0..2 before its process exists, so that it is never born
+ * holding the caller's own (a host file or terminal); with a pty or the CT's /dev/null
+ * they are opened later, and 0..2 stay closed meanwhile. */
+static int streams_in_place(const struct exec_ctx *x)
 {
-	sigset_t block, old;
+	if (x->o->pty || x->o->fds[0] < 0) {
+		close_range(0, 2, 0);
+		return 0;
+	}
+	return spawn_install_fds(x->o->fds);
+}
+
+/* Everything the helper holds of the host but what the command's process needs until
+ * its exec: the report channel, the pid pipe and the pty master (the CT's own). */
+static int shed_host(const struct exec_ctx *x, int master)
+{
+	int keep[3] = { x->sock, x->pid_w, master };
+	int r = streams_in_place(x);
+
+	if (r < 0)
+		return r;
+	close_all_but(keep, 3);
+	/* The uid change into the CT's user namespace made the helper dumpable again as
+	 * fs.suid_dumpable says; the command's process inherits this, until its exec. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* fork() as the caller's sibling: the command's process is the caller's child. */
+static pid_t clone_sibling(void)
+{
+	return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/* fd, moved above 0..2 when it is there (a caller started with 0..2 closed), so that
+ * the command's streams do not land on it. */
+static int above_stdio(int fd)
+{
+	return fd >= 0 && fd <= 2 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : fd;
+}
+
+__attribute__((noreturn))
+static void helper_main(const struct exec_ctx *ctx)
+{
+	struct exec_ctx h = *ctx, *x = &h;
+	sigset_t mask;
 	int master = -1, r;
 	pid_t pid;
 
 	/* Before anything of the CT is joined: this process holds host fds. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	h.sock = above_stdio(h.sock);
+	h.pid_w = above_stdio(h.pid_w);
+	if (h.sock < 0 || h.pid_w < 0)
+		spawn_fail(ctx->sock, VZ_E_SYSTEM, errno, "Unable to set up the files of a "
+			   "process entering CT %s: %s", x->ctid, strerror(errno));
 	r = join_namespaces(x);
 	if (r < 0)
 		spawn_fail(x->sock, VZ_E_SYSTEM, -r, "Unable to join the namespaces of CT %s: %s",
@@ -314,26 +351,29 @@ static void helper_main(const struct exec_ctx *x)
 		spawn_fail(x->sock, VZ_E_SYSTEM, errno, "Unable to change into the root of CT %s: "
 			   "%s", x->ctid, strerror(errno));
 	if (x->o->pty) {
-		master = open_pty_master(x);
+		master = above_stdio(open_pty_master(x));
 		r = master < 0 ? master : spawn_send_fd(x->sock, master);
 		if (r < 0)
 			spawn_fail(x->sock, VZ_E_SYSTEM, -r, "Unable to open a pty of CT %s (its "
 				   "/dev/ptmx and devpts; numpty): %s", x->ctid, strerror(-r));
 	}
-	/* Forwarded signals wait until the handlers are there (the child resets them). */
-	sigemptyset(&block);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&block, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	pid = fork();
+	r = shed_host(x, master);
+	if (r < 0)
+		spawn_fail(x->sock, VZ_E_SYSTEM, -r, "Unable to close the host's files before "
+			   "entering CT %s: %s", x->ctid, strerror(-r));
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	pid = clone_sibling();
 	if (pid < 0)
 		spawn_fail(x->sock, errno == EAGAIN ? VZ_E_RESOURCE : VZ_E_SYSTEM, errno,
 			   "Unable to fork inside CT %s%s: %s", x->ctid,
 			   errno == EAGAIN ? " (numproc reached?)" : "", strerror(errno));
 	if (pid == 0)
-		child_main(x, master, &old);
-	close_range(3, ~0U, 0);
-	helper_wait(pid, &old);
+		child_main(x, master, &mask);
+	if (write(x->pid_w, &pid, sizeof(pid)) != sizeof(pid)) {
+		kill(pid, SIGKILL);
+		spawn_fail(x->sock, VZ_E_SYSTEM, errno, "Unable to pass on the command's pid");
+	}
+	_exit(0);
 }
 
 /* ------------------------------------------------------------ the caller */
@@ -433,8 +473,12 @@ static int open_init_cgroup(const struct vz_host *host, const char *ctid, struct
 	return bc_cg_open_below(host, ctid, below, &x->cg, err);
 }
 
-static void reap(pid_t pid)
+/* Kills a process of ours and reaps it: a stopped process dies of SIGKILL too. */
+static void kill_reap(pid_t pid)
 {
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
@@ -445,6 +489,7 @@ static void exec_ctx_close(struct exec_ctx *x)
 	closefd(&x->procfd);
 	closefd(&x->rootfd);
 	closefd(&x->sock);
+	closefd(&x->pid_w);
 	bc_cg_free(x->cg);
 	x->cg = NULL;
 	free(x->env);
@@ -476,60 +521,148 @@ static int prepare(const struct vz_host *host, const char *ctid, struct exec_ctx
 	return 0;
 }
 
+/* The command's pid as the helper wrote it, if it is there: the pipe passed through
+ * the command's process before its exec, so the number must name a child of ours other
+ * than the helper. */
+static pid_t read_command_pid(int fd, pid_t helper)
+{
+	siginfo_t si = { 0 };
+	pid_t pid;
+
+	if (read(fd, &pid, sizeof(pid)) != sizeof(pid) || pid <= 0 || pid == helper)
+		return -1;
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT) < 0)
+		return -1;
+	return pid;
+}
+
+/* After the helper's report: the command runs (r == 0), or whatever was started is
+ * killed.  The helper is reaped either way; it has nothing left to do. */
+static int finish_start(int r, pid_t helper, int pid_r, pid_t *pid, const char *ctid,
+			vz_err *err)
+{
+	if (r < 0 && helper > 0)
+		kill(helper, SIGKILL);
+	if (helper > 0)
+		wait_pid(helper);
+	*pid = read_command_pid(pid_r, helper);
+	if (r == -ETIMEDOUT)
+		r = vz_fail(err, VZ_E_TIMEOUT, ETIMEDOUT, "The command did not start in CT %s "
+			    "within %d s: a process of the container may have stopped it (SIGSTOP) "
+			    "or made it wait on one of its files; it was killed", ctid,
+			    CT_EXEC_START_SECS);
+	if (r == 0 && *pid <= 0)
+		r = vz_fail(err, VZ_E_SYSTEM, ECHILD, "lost the command started in CT %s", ctid);
+	if (r < 0) {
+		kill_reap(*pid);
+		*pid = -1;
+	}
+	return r;
+}
+
 int ct_exec_start(const struct vz_host *host, const char *ctid, const struct ct_exec_opts *o,
 		  struct ct_exec_proc *ret, vz_err *err)
 {
 	struct exec_ctx x = { .o = o, .ctid = ctid, .pidfd = -1, .procfd = -1, .rootfd = -1,
-			      .sock = -1 };
-	int sv[2], master = -1, e = 0, r;
-	pid_t pid;
+			      .sock = -1, .pid_w = -1 };
+	int sv[2], pp[2] = { -1, -1 }, master = -1, e = 0, r;
+	pid_t helper, pid = -1;
 
 	r = prepare(host, ctid, &x, err);
 	if (r < 0)
 		goto out;
+	if (pipe2(pp, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = vz_fail(err, VZ_E_RESOURCE, errno, "Unable to make a pipe: %s", strerror(errno));
+		goto out;
+	}
+	x.pid_w = pp[1];
 	r = spawn_channel(sv, err);
 	if (r < 0)
 		goto out;
 	x.sock = sv[1];
-	pid = spawn_clone(x.cg, 0, x.sock);
-	if (pid == 0)
+	helper = spawn_clone(x.cg, 0, x.sock);
+	if (helper == 0)
 		helper_main(&x);
 	e = errno;
 	closefd(&x.sock);
-	if (pid < 0 && e != ECHILD) {
+	closefd(&x.pid_w);
+	if (helper < 0 && e != ECHILD) {
 		close(sv[0]);
 		r = vz_fail(err, e == EAGAIN ? VZ_E_RESOURCE : VZ_E_SYSTEM, e,
 			    "cannot start a process in the cgroup of CT %s: %s", ctid, strerror(e));
 		goto out;
 	}
-	r = spawn_collect(sv[0], o->pty ? &master : NULL, err);
+	r = spawn_collect(sv[0], o->pty ? &master : NULL, CT_EXEC_START_SECS * 1000L, err);
 	close(sv[0]);
-	if (r == 0 && pid < 0)
+	if (r == 0 && helper < 0)
 		r = vz_fail(err, VZ_E_SYSTEM, ECHILD, "lost the helper entering CT %s", ctid);
 	if (r == 0 && o->pty && master < 0)
 		r = vz_fail(err, VZ_E_SYSTEM, EIO, "no pty came back from CT %s", ctid);
+	r = finish_start(r, helper, pp[0], &pid, ctid, err);
 	if (r < 0) {
 		closefd(&master);
-		if (pid > 0)
-			reap(pid);
 		goto out;
 	}
-	ret->pid = pid;
-	ret->pty_master = master;
+	*ret = (struct ct_exec_proc){ .pid = pid, .pty_master = master };
+	snprintf(ret->ctid, sizeof(ret->ctid), "%s", ctid);
 out:
+	closefd(&pp[0]);
 	exec_ctx_close(&x);
 	return r;
 }
 
-int ct_exec_wait(struct ct_exec_proc *p, int *ret_status, vz_err *err)
+/* The command kept stopped past the deadline: killed, with its process group (it
+ * leads a session of its own), and reaped. */
+static int stopped_too_long(struct ct_exec_proc *p, vz_err *err)
 {
-	int st;
+	kill(-p->pid, SIGKILL);
+	kill_reap(p->pid);
+	p->pid = 0;
+	return vz_fail(err, VZ_E_TIMEOUT, ETIMEDOUT, "The command in CT %s was stopped "
+		       "(SIGSTOP, by a process of the container) and not resumed within %d s; it "
+		       "was killed", p->ctid, CT_EXEC_STOPPED_SECS);
+}
 
-	while (waitpid(p->pid, &st, 0) < 0)
-		if (errno != EINTR)
+int ct_exec_check(struct ct_exec_proc *p, int *ret_status, vz_err *err)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG) < 0) {
+			if (errno == EINTR)
+				continue;
 			return vz_fail(err, VZ_E_SYSTEM, errno, "cannot wait for the command: %s",
 				       strerror(errno));
-	p->pid = 0;
-	*ret_status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+		}
+		if (si.si_pid == 0)
+			break;
+		if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+			*ret_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+			p->pid = 0;
+			return 1;
+		}
+		if (si.si_code == CLD_CONTINUED)
+			p->stopped = false;
+		else if (!p->stopped) {
+			p->stopped = true;
+			clock_gettime(CLOCK_MONOTONIC, &p->stopped_at);
+		}
+	}
+	if (p->stopped && elapsed_ms(&p->stopped_at) >= CT_EXEC_STOPPED_SECS * 1000L)
+		return stopped_too_long(p, err);
 	return 0;
+}
+
+int ct_exec_wait(struct ct_exec_proc *p, int *ret_status, vz_err *err)
+{
+	_cleanup_close_ int pidfd = pidfd_open(p->pid, 0);
+	int r;
+
+	while ((r = ct_exec_check(p, ret_status, err)) == 0) {
+		struct pollfd pf = { pidfd, POLLIN, 0 };
+
+		/* A stop wakes nothing: looked for once a second. */
+		poll(&pf, pidfd >= 0 ? 1 : 0, CT_EXEC_TICK_MS);
+	}
+	return r < 0 ? r : 0;
 }

@@ -40,6 +40,10 @@
 #include "core/runtime/spawn.h"
 #include "core/runtime/start.h"
 
+/* How long start waits for init to reach its /sbin/init: the mounts and files of the
+ * root area it sets up first are the CT's, and may be made to block. */
+#define INIT_REPORT_MS 60000
+
 /* ------------------------------------------------ the helper and the monitor */
 
 /* The console of a CT whose init rebooted, while its monitor restarts the CT: the
@@ -72,28 +76,6 @@ static void userns_prepare(const struct init_args *a, pid_t init, int sync)
 			   "LOCAL_UID/LOCAL_GID or move the private area", what, a->c->root);
 	spawn_fail(a->rep, VZ_E_SYSTEM, -r, "Unable to %s the container's user namespace: %s",
 		   what, strerror(-r));
-}
-
-/* Closes every fd from 3 up but those of keep (n of them). */
-static void close_all_but(int *keep, size_t n)
-{
-	unsigned from = 3;
-
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		if (keep[i] < (int)from)
-			continue;
-		if (keep[i] > (int)from)
-			close_range(from, (unsigned)keep[i] - 1, 0);
-		from = (unsigned)keep[i] + 1;
-	}
-	close_range(from, ~0U, 0);
 }
 
 /* Once init runs, the monitor keeps nothing of vzctl's or of the CT's: not the lock's
@@ -331,6 +313,19 @@ static void helper_main(const struct init_args *a, bc_cgroup *cg, int pid_out, i
 	_exit(0);
 }
 
+/* The pid the monitor writes, if it comes within ms: the monitor does no more than
+ * create init, but nothing vzctl waits on goes without a deadline. */
+static bool read_pid_by(int fd, long ms, pid_t *ret)
+{
+	struct pollfd pf = { fd, POLLIN, 0 };
+	int r;
+
+	do
+		r = poll(&pf, 1, (int)ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 && read(fd, ret, sizeof(*ret)) == sizeof(*ret);
+}
+
 /* Forks the helper and returns init's host pid once init runs its /sbin/init. */
 int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg, pid_t *ret,
 		     vz_err *err)
@@ -366,10 +361,14 @@ int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg
 			close(sync[i]);
 			sync[i] = -1;
 		}
-	if (read(pid_pipe[0], &init, sizeof(init)) != sizeof(init))
+	if (!read_pid_by(pid_pipe[0], INIT_REPORT_MS, &init))
 		init = -1;
 	wait_pid(helper);
-	r = spawn_collect(rep[0], NULL, err);
+	r = spawn_collect(rep[0], NULL, INIT_REPORT_MS, err);
+	if (r == -ETIMEDOUT)
+		r = vz_fail(err, VZ_E_SYSTEM, ETIMEDOUT, "The container's init did not start its "
+			    "/sbin/init within %d s (a file of the container it reads may block: a "
+			    "FIFO as /etc/hostname?); the container is stopped", INIT_REPORT_MS / 1000);
 	if (r < 0)
 		goto out;
 	if (init <= 0) {

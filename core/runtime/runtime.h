@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "conf/conf.h"
 #include "core/cgroup/cgroup.h"
@@ -143,28 +144,42 @@ int ct_dev_limit(bc_cgroup *cg, vz_err *err);
 
 /* Getting in (core/runtime/exec.c): a process that joins every namespace of the CT's
  * init, the CT's cgroup (clone3 CLONE_INTO_CGROUP where the kernel has it), its root and its
- * capability bounding set, with no host fd but 0..2 and a clean environment, then
- * executes a program resolved inside the CT (never a host binary). */
+ * capability bounding set, born with no host fd but its streams (as given: pipes the
+ * caller pumps, never the caller's own files or terminal) and a clean environment,
+ * then executes a program resolved inside the CT (never a host binary). */
+#define CT_EXEC_START_SECS 15   /* from the call to the command's exec */
+#define CT_EXEC_STOPPED_SECS 15 /* a command kept stopped (SIGSTOP) longer is killed */
+#define CT_EXEC_TICK_MS 1000    /* how often a wait looks for a stopped command */
 struct ct_exec_opts {
 	char *const *argv; /* argv[0] looked up in the CT's PATH; NULL: the user's shell
 			    * (/bin/bash if the CT has it, else /bin/sh) as a login shell */
 	const char *term;  /* TERM to pass on (when sane), NULL for none */
 	bool pty;          /* a pty of the CT's own devpts becomes the command's terminal */
 	unsigned short rows, cols; /* with pty: its size (0: leave the default) */
-	int fds[3];        /* what the command gets as 0, 1, 2 (without pty) */
+	int fds[3];        /* what the command gets as 0, 1, 2 (without pty): pipes, so
+			    * that nothing of the host is the CT's; fds[0] < 0: the CT's
+			    * own /dev/null on all three */
 	char *const *env;  /* NAME=value added to the environment, NULL-terminated; may be NULL */
 };
 struct ct_exec_proc {
-	pid_t pid;      /* the host-side helper; its exit status is the command's */
+	pid_t pid;      /* the command, a child of the caller (0 once it is reaped) */
 	int pty_master; /* with pty: the master side, owned by the caller; else -1 */
+	bool stopped;   /* seen stopped, since stopped_at */
+	struct timespec stopped_at;
+	char ctid[64];  /* for messages */
 };
 /* Returns once the command runs (or failed to start: VZ_E_SYSTEM with the step that
- * failed; VZ_E_NOT_RUNNING when the CT does not run). */
+ * failed; VZ_E_NOT_RUNNING when the CT does not run; VZ_E_TIMEOUT when it did not
+ * start within CT_EXEC_START_SECS, and was killed). */
 int ct_exec_start(const struct vz_host *host, const char *ctid, const struct ct_exec_opts *o,
 		  struct ct_exec_proc *ret, vz_err *err);
+/* Without blocking: 1 once the command has ended (*ret_status as ct_exec_wait's), 0
+ * while it runs.  A command kept stopped for CT_EXEC_STOPPED_SECS is killed with its
+ * process group: VZ_E_TIMEOUT.  A caller polling the command's pidfd (readable at its
+ * end) calls it every CT_EXEC_TICK_MS too, for a stop wakes nothing. */
+int ct_exec_check(struct ct_exec_proc *p, int *ret_status, vz_err *err);
 /* Waits for the command: *ret_status is its exit code, or 128 + the signal that
- * killed it.  SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to the helper reach the
- * command. */
+ * killed it.  The caller forwards signals to the command's process group (-pid). */
 int ct_exec_wait(struct ct_exec_proc *p, int *ret_status, vz_err *err);
 /* The words joined with single spaces, as vzctl hands `exec CT cmd…` to /bin/sh -c;
  * NULL when out of memory. */

@@ -53,19 +53,17 @@ static enum init_kind init_kind(pid_t init)
 	return INIT_OTHER;
 }
 
-/* `halt` started inside the CT, with nothing of the host's as its stdio; -1 (after a
+/* `halt` started inside the CT, with the CT's /dev/null as its stdio; -1 (after a
  * note) when it cannot be. */
-static pid_t halt_inside(const struct vz_host *host, const char *ctid, int devnull,
-			 const vz_warn *note)
+static pid_t halt_inside(const struct vz_host *host, const char *ctid, const vz_warn *note)
 {
 	static char *const argv[] = { "halt", NULL };
-	struct ct_exec_opts o = { .argv = argv, .fds = { devnull, devnull, devnull } };
+	struct ct_exec_opts o = { .argv = argv, .fds = { -1, -1, -1 } };
 	struct ct_exec_proc p;
 	vz_err err;
 
-	if (devnull < 0 || ct_exec_start(host, ctid, &o, &p, &err) < 0) {
-		vz_warnf(note, "Unable to run halt in the container (%s); it is killed",
-			 devnull < 0 ? strerror(errno) : err.msg);
+	if (ct_exec_start(host, ctid, &o, &p, &err) < 0) {
+		vz_warnf(note, "Unable to run halt in the container (%s); it is killed", err.msg);
 		return -1;
 	}
 	return p.pid;
@@ -86,22 +84,21 @@ static void count_proc(void *ctx, pid_t pid)
 		c->init_seen = true;
 }
 
-/* Reaps the host-side helper of halt once it has ended; never blocks. */
-static void reap_if_done(pid_t *helper)
+/* Reaps halt (the caller's child) once it has ended; never blocks. */
+static void reap_if_done(pid_t *halt)
 {
 	int st;
 
-	if (*helper > 0 && waitpid(*helper, &st, WNOHANG) == *helper)
-		*helper = -1;
+	if (*halt > 0 && waitpid(*halt, &st, WNOHANG) == *halt)
+		*halt = -1;
 }
 
 void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int init_fd,
 		 bc_cgroup *cg, long timeout_ms, const vz_warn *note)
 {
-	_cleanup_close_ int devnull = -1;
 	struct timespec start;
 	long alone_since = -1;
-	pid_t helper = -1;
+	pid_t halt = -1;
 
 	switch (init_kind(init)) {
 	case INIT_SYSTEMD:
@@ -113,9 +110,8 @@ void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int i
 			return;
 		break;
 	case INIT_OTHER:
-		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		helper = halt_inside(host, ctid, devnull, note);
-		if (helper < 0)
+		halt = halt_inside(host, ctid, note);
+		if (halt < 0)
 			return;
 		break;
 	}
@@ -123,10 +119,10 @@ void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int i
 	for (long now = 0; now < timeout_ms; now = elapsed_ms(&start)) {
 		struct census c = { init, 0, false };
 
-		reap_if_done(&helper);
+		reap_if_done(&halt);
 		if (bc_cg_walk_procs(cg, count_proc, &c) < 0 || c.n == 0)
 			break;
-		if (c.n == 1 && c.init_seen && helper < 0) {
+		if (c.n == 1 && c.init_seen && halt < 0) {
 			if (alone_since < 0)
 				alone_since = now;
 			if (now - alone_since >= ALONE_MS)
@@ -136,10 +132,9 @@ void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int i
 		}
 		sleep_ms(POLL_MS);
 	}
-	/* halt still running at the deadline: its host-side helper is killed and reaped
-	 * here, halt itself goes with the CT's cgroup.kill. */
-	if (helper > 0) {
-		kill(helper, SIGKILL);
-		waitpid(helper, NULL, 0);
+	/* halt still running at the deadline (or stopped by the CT): killed and reaped. */
+	if (halt > 0) {
+		kill(halt, SIGKILL);
+		waitpid(halt, NULL, 0);
 	}
 }

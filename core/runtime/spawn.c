@@ -11,7 +11,9 @@
  * reports a failure with its cause on the channel. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base/base.h"
@@ -64,15 +67,39 @@ int spawn_send_fd(int sock, int fd)
 	return vz_send_fd(sock, &rep, sizeof(rep), fd);
 }
 
-int spawn_collect(int sock, int *ret_fd, vz_err *err)
+/* Whether a report (or the end) is there before the deadline: the process that should
+ * send it may be stopped (SIGSTOP) by the CT, or waiting on a file the CT controls. */
+static ssize_t wait_report(int sock, const struct timespec *start, long timeout_ms)
+{
+	for (;;) {
+		struct pollfd pf = { sock, POLLIN, 0 };
+		long left = timeout_ms - elapsed_ms(start);
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&pf, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int spawn_collect(int sock, int *ret_fd, long timeout_ms, vz_err *err)
 {
 	struct spawn_report rep, first = { 0, 0, "" };
+	struct timespec start;
 	int fd = -1;
 	ssize_t n;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		int got = -1;
 
+		n = wait_report(sock, &start, timeout_ms);
+		if (n < 0)
+			break;
 		n = vz_recv_fd(sock, &rep, sizeof(rep), &got);
 		if (n <= 0)
 			break;
@@ -89,13 +116,19 @@ int spawn_collect(int sock, int *ret_fd, vz_err *err)
 		if (rep.code != 0 && first.code == 0)
 			first = rep;
 	}
-	if (first.code == 0 && n < 0)
+	if (first.code == 0 && n == -ETIMEDOUT)
+		first = (struct spawn_report){ VZ_E_TIMEOUT, ETIMEDOUT, "" };
+	else if (first.code == 0 && n < 0)
 		first = (struct spawn_report){ VZ_E_SYSTEM, (int)-n, "" };
 	if (first.code != 0) {
 		if (fd >= 0)
 			close(fd);
 		first.msg[sizeof(first.msg) - 1] = '\0';
-		if (!first.msg[0])
+		if (!first.msg[0] && first.code == VZ_E_TIMEOUT)
+			snprintf(first.msg, sizeof(first.msg), "the process entering the container "
+				 "did not start within %ld s (stopped by a process of the container?)",
+				 timeout_ms / 1000);
+		else if (!first.msg[0])
 			snprintf(first.msg, sizeof(first.msg), "the process entering the container "
 				 "was lost: %s", strerror(first.sys_errno));
 		return vz_fail(err, first.code, first.sys_errno ? first.sys_errno : EIO, "%s",
@@ -192,6 +225,11 @@ static int install_fds(const int fds[3])
 		if (dup2(tmp[i], i) < 0)
 			return -errno;
 	return 0;
+}
+
+int spawn_install_fds(const int fds[3])
+{
+	return install_fds(fds);
 }
 
 /* The pty slave from the master, without a path lookup in the CT's /dev/pts (which the

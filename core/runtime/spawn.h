@@ -38,8 +38,9 @@ int spawn_send_fd(int sock, int fd);
 /* The caller's side, once its own copy of the other end is closed: reads reports until
  * end of file.  The first failure fills err (its code, errno and message) and is
  * returned as -errno; an fd handed over goes to *ret_fd (closed when ret_fd is NULL);
- * 0 when the program runs. */
-int spawn_collect(int sock, int *ret_fd, vz_err *err);
+ * 0 when the program runs.  No end of file within timeout_ms: -ETIMEDOUT, with
+ * VZ_E_TIMEOUT (the caller kills what it started). */
+int spawn_collect(int sock, int *ret_fd, long timeout_ms, vz_err *err);
 
 /* A new process born in cg (clone3 with CLONE_INTO_CGROUP), with the namespaces of
  * flags (CLONE_NEW*), the caller's child.  Returns as fork does.  On kernels without
@@ -47,6 +48,10 @@ int spawn_collect(int sock, int *ret_fd, vz_err *err);
  * CLONE_PARENT, so that it is still born in cg and still the caller's child while the
  * caller stays out of cg; that process reports its own failure on sock. */
 pid_t spawn_clone(bc_cgroup *cg, uint64_t flags, int sock);
+
+/* fds[0..2] (in any order, 0..2 among them) as 0, 1, 2, for a process that must hold
+ * no other stream from the moment it exists.  -errno. */
+int spawn_install_fds(const int fds[3]);
 
 /* Every signal to its default disposition and the mask to mask (NULL: none blocked):
  * what a process of ours starts from, before it runs code of its own. */
