@@ -42,15 +42,18 @@
 #define MONITOR_WAIT_MS 2000 /* for a monitor to exit once its init has ended */
 
 /* A CT that is down may have left its cgroup (init killed from the host while a
- * process was entering) and its run state: both go. */
+ * process was entering, or a start killed before it wrote the pid file) and its run
+ * state: both go.  1 when there was a cgroup, 0 when not. */
 static int clean_leftovers(const struct vz_host *host, const char *ctid, vz_err *err)
 {
 	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	int r;
 
 	ct_run_forget(host, ctid);
 	if (bc_cg_open(host, ctid, &cg, NULL) < 0)
 		return 0;
-	return bc_cg_kill_destroy(cg, err);
+	r = bc_cg_kill_destroy(cg, err);
+	return r < 0 ? r : 1;
 }
 
 /* ------------------------------------------------------------- the config */
@@ -342,6 +345,7 @@ int ct_rt_start(const struct vz_host *host, const char *ctid, const struct ct_ru
 	r = clean_leftovers(host, ctid, err);
 	if (r < 0)
 		goto fail;
+	r = 0;
 	if (!ct_is_mounted(host, ctid)) {
 		r = ct_mount(host, ctid, err);
 		if (r < 0)
@@ -399,9 +403,10 @@ fail:
 
 /* ----------------------------------------------------------------- stop */
 
-/* A CT that is not running.  When its pid file is still there, it was started and its
- * init died: what that start made (cgroup, run state, the root area's mount) goes.  A
- * CT mounted with vzctl mount and never started stays mounted. */
+/* A CT that is not running.  When its pid file or its cgroup is still there, it was
+ * started and its init died, or the start was killed part way: what that start made
+ * (processes, cgroup, run state, the root area's mount) goes.  A CT mounted with vzctl
+ * mount and never started stays mounted. */
 static int stop_dead(const struct vz_host *host, const char *ctid, const struct ct_run_opts *o,
 		     vz_err *err)
 {
@@ -410,7 +415,7 @@ static int stop_dead(const struct vz_host *host, const char *ctid, const struct 
 
 	if (r < 0)
 		return r;
-	if (had_run && ct_is_mounted(host, ctid)) {
+	if ((had_run || r == 1) && ct_is_mounted(host, ctid)) {
 		r = ct_umount(host, ctid, err);
 		if (r < 0)
 			return r;

@@ -4,7 +4,9 @@
 # cgroup (here a host process moved there, as the helper of a `vzctl exec` would be)
 # is down to every command alike: status, vzlist, vzctl set (which then saves without
 # touching the cgroup), exec (31) and the counters; the next start takes the leftover
-# away and starts a new init.
+# away and starts a new init.  A start killed before it wrote the pid file (its init
+# and monitor running, no pid file) is cleaned up by the next stop: no process, no
+# cgroup, the root area unmounted.
 set -u
 . "$(dirname "$0")/common.bash"
 need_ct_host
@@ -55,4 +57,15 @@ new=$(cat "$it/run/$ctid.pid")
 [ "$(vzctl status $ctid)" = "CTID $ctid exist mounted running" ] || fail "not running after start"
 [ "$(cat "$cg/pids.max")" = 77 ] || fail "the new start did not write the saved numproc"
 vzctl stop $ctid >/dev/null || fail "stop failed"
+
+# A start killed part way: the init and its monitor run, the pid file is not there.
+vzctl start $ctid >/dev/null || fail "start failed"
+init=$(cat "$it/run/$ctid.pid")
+rm -f "$it/run/$ctid.pid"
+vzctl stop $ctid >"$it/stop.out" 2>&1
+echo "stop after a killed start -> $?: $(tr '\n' ' ' <"$it/stop.out")"
+gone "$init" || fail "the killed start's init survived the next stop"
+[ ! -e "$cg" ] || fail "the killed start's cgroup survived the next stop"
+grep -q " $it/root/$ctid " /proc/self/mountinfo && fail "the killed start's mount survived the next stop"
+[ "$(vzctl status $ctid)" = "CTID $ctid exist unmounted down" ] || fail "status: $(vzctl status $ctid)"
 echo "PASS: one notion of running"
