@@ -148,36 +148,6 @@ static void make_dev(int rep, unsigned long max_ptys, bool userns)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/fd: %s", strerror(errno));
 }
 
-static void bind_ro(int rep, const char *path)
-{
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-		  MS_NOEXEC, NULL) < 0)
-		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to make %s read-only: %s", path,
-			   strerror(errno));
-}
-
-/* Most of /proc/sys and /proc/sysrq-trigger act on the whole host (core_pattern alone
- * would run a CT's program as host root): read-only.  /proc/sys/net belongs to the
- * CT's own network namespace and stays writable. */
-static void protect_proc(int rep)
-{
-	_cleanup_close_ int net = open("proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char net_path[64];
-
-	if (net >= 0) {
-		/* Keep a copy of /proc/sys/net before /proc/sys goes read-only. */
-		snprintf(net_path, sizeof(net_path), "/proc/self/fd/%d", net);
-		bind_ro(rep, "proc/sys");
-		if (mount(net_path, "proc/sys/net", NULL, MS_BIND, NULL) < 0)
-			spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to bind /proc/sys/net: %s",
-				   strerror(errno));
-	} else {
-		bind_ro(rep, "proc/sys");
-	}
-	bind_ro(rep, "proc/sysrq-trigger");
-}
-
 /* One sysctl of the CT's own namespaces, through its fresh proc. */
 static void set_sysctl(int rep, const char *path, unsigned long long v)
 {
@@ -223,7 +193,6 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 
 	mount_at(rep, "proc", "proc", "proc", nosuid, NULL);
 	set_ipc_limits(rep, c->shm_pages);
-	protect_proc(rep);
 	mount_at(rep, "sysfs", "sys", "sysfs", nosuid | MS_RDONLY, NULL);
 	/* The CT's own cgroup is the root it sees (cgroup namespace), writable, so that its
 	 * init makes cgroups below it and moves its processes there, as systemd does.  Its
@@ -235,6 +204,9 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
 			   strerror(errno));
 	make_dev(rep, c->numpty + 1 + c->ttys, userns); /* the console's ptys come on top */
+	ct_protect_kernel_files(rep); /* its file masks are the CT's /dev/null */
+	if (userns)
+		ct_lock_mounts(rep);
 	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	place_view(rep, c);
 }
