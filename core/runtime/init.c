@@ -2,9 +2,10 @@
  * exec of /sbin/init.  Inside its own mount namespace it binds the root area onto
  * itself, mounts proc, sys, /dev and /run into it by paths relative to it (each target
  * is created or checked to be a real directory: a symlink the CT planted is refused,
- * so no mount lands on the host's files), then pivots into it.  The mounts come before
- * the pivot because in a user namespace the kernel mounts proc and sysfs only while
- * the host's are visible.  Every failure goes back on the spawn engine's channel. */
+ * so no mount lands on the host's files), masks what proc and sys show of the host
+ * (masks.c; locked there in a user namespace), then pivots into it.  The mounts come
+ * before the pivot because in a user namespace the kernel mounts proc and sysfs only
+ * while the host's are visible.  Every failure goes back on the spawn engine's channel. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
