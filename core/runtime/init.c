@@ -206,6 +206,8 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 			   strerror(errno));
 	make_dev(rep, c->numpty + 1 + c->ttys, userns); /* the console's ptys come on top */
 	ct_protect_kernel_files(rep); /* its file masks are the CT's /dev/null */
+	/* Before /run, the console's binds and the view: those stay unlocked, the view so
+	 * that a bcfs started again can detach a dead one (ct_view_attach). */
 	if (userns)
 		ct_lock_mounts(rep);
 	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
