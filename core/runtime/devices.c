@@ -16,7 +16,9 @@
 
 #define ANY_MINOR (-1)
 
-/* Character devices a CT may use. */
+/* Character devices a CT may use.  Not 5:1, the host's console: a CT's /dev/console
+ * is a pty of its own devpts (136:N), and a node of 5:1 made with mknod:on would
+ * write on the host's. */
 static const struct { int major, minor; } ct_devices[] = {
 	{ 1, 3 },           /* null */
 	{ 1, 5 },           /* zero */
@@ -24,7 +26,6 @@ static const struct { int major, minor; } ct_devices[] = {
 	{ 1, 8 },           /* random */
 	{ 1, 9 },           /* urandom */
 	{ 5, 0 },           /* tty */
-	{ 5, 1 },           /* console */
 	{ 5, 2 },           /* ptmx */
 	{ 136, ANY_MINOR }, /* pts/N of the CT's own devpts */
 };

@@ -2,9 +2,10 @@
  * exec of /sbin/init.  Inside its own mount namespace it binds the root area onto
  * itself, mounts proc, sys, /dev and /run into it by paths relative to it (each target
  * is created or checked to be a real directory: a symlink the CT planted is refused,
- * so no mount lands on the host's files), then pivots into it.  The mounts come before
- * the pivot because in a user namespace the kernel mounts proc and sysfs only while
- * the host's are visible.  Every failure goes back on the spawn engine's channel. */
+ * so no mount lands on the host's files), masks what proc and sys show of the host
+ * (masks.c; locked there in a user namespace), then pivots into it.  The mounts come
+ * before the pivot because in a user namespace the kernel mounts proc and sysfs only
+ * while the host's are visible.  Every failure goes back on the spawn engine's channel. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -148,36 +149,6 @@ static void make_dev(int rep, unsigned long max_ptys, bool userns)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to link /dev/fd: %s", strerror(errno));
 }
 
-static void bind_ro(int rep, const char *path)
-{
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-		  MS_NOEXEC, NULL) < 0)
-		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to make %s read-only: %s", path,
-			   strerror(errno));
-}
-
-/* Most of /proc/sys and /proc/sysrq-trigger act on the whole host (core_pattern alone
- * would run a CT's program as host root): read-only.  /proc/sys/net belongs to the
- * CT's own network namespace and stays writable. */
-static void protect_proc(int rep)
-{
-	_cleanup_close_ int net = open("proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char net_path[64];
-
-	if (net >= 0) {
-		/* Keep a copy of /proc/sys/net before /proc/sys goes read-only. */
-		snprintf(net_path, sizeof(net_path), "/proc/self/fd/%d", net);
-		bind_ro(rep, "proc/sys");
-		if (mount(net_path, "proc/sys/net", NULL, MS_BIND, NULL) < 0)
-			spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to bind /proc/sys/net: %s",
-				   strerror(errno));
-	} else {
-		bind_ro(rep, "proc/sys");
-	}
-	bind_ro(rep, "proc/sysrq-trigger");
-}
-
 /* One sysctl of the CT's own namespaces, through its fresh proc. */
 static void set_sysctl(int rep, const char *path, unsigned long long v)
 {
@@ -223,7 +194,6 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 
 	mount_at(rep, "proc", "proc", "proc", nosuid, NULL);
 	set_ipc_limits(rep, c->shm_pages);
-	protect_proc(rep);
 	mount_at(rep, "sysfs", "sys", "sysfs", nosuid | MS_RDONLY, NULL);
 	/* The CT's own cgroup is the root it sees (cgroup namespace), writable, so that its
 	 * init makes cgroups below it and moves its processes there, as systemd does.  Its
@@ -235,6 +205,11 @@ static void make_mounts(int rep, const struct start_conf *c, bool userns)
 		spawn_fail(rep, VZ_E_MOUNT, errno, "Unable to mount cgroup2 in the container: %s",
 			   strerror(errno));
 	make_dev(rep, c->numpty + 1 + c->ttys, userns); /* the console's ptys come on top */
+	ct_protect_kernel_files(rep); /* its file masks are the CT's /dev/null */
+	/* Before /run, the console's binds and the view: those stay unlocked, the view so
+	 * that a bcfs started again can detach a dead one (ct_view_attach). */
+	if (userns)
+		ct_lock_mounts(rep);
 	mount_at(rep, "tmpfs", "run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	place_view(rep, c);
 }

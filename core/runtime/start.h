@@ -7,6 +7,8 @@
  *              monitor waits for init, samples its load and restarts it after a reboot
  *   init.c     pid 1 of the CT up to the exec of /sbin/init: mounts, the console's
  *              ptys, pivot, hostname
+ *   masks.c    what the CT's /proc and /sys show of the host's kernel, and the lock
+ *              that keeps it so in a user namespace
  *   console.c  the monitor's side of the console: the ptys' masters, their backlog,
  *              the log and the socket `vzctl console` attaches to */
 #ifndef VZ_CORE_RUNTIME_START_H
@@ -53,6 +55,14 @@ struct init_args {
 /* pid 1 of the CT (init.c): everything up to the exec of its /sbin/init. */
 __attribute__((noreturn))
 void ct_init_main(const struct init_args *a);
+
+/* In init, the working directory the root area's top with the CT's proc, sysfs and
+ * /dev mounted (masks.c): /proc/sys (but its net), /proc/bus, fs, irq and
+ * sysrq-trigger made read-only, the host-wide rest masked. */
+void ct_protect_kernel_files(int rep);
+/* Then, in a user namespace: every mount so far locked against the CT's root, the
+ * working directory the root area's top again. */
+void ct_lock_mounts(int rep);
 
 /* Forks the helper (monitor.c) and returns init's host pid once init runs its
  * /sbin/init; a failure of any of them comes back in err. */
