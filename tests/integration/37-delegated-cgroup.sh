@@ -11,11 +11,7 @@ need_ct_host
 
 priv=1037
 unpriv=1038
-ct_host /vz/itest-deleg itest-deleg.slice
-trap "nsdelegate_back; ct_host_cleanup $priv $unpriv" EXIT
-ct_template
-vzctl create $priv --ostemplate busybox --local_uid 0 >/dev/null || fail "create $priv failed"
-vzctl create $unpriv --ostemplate busybox --local_uid 1000000 >/dev/null || fail "create $unpriv failed"
+EXTRA_CLEANUP=nsdelegate_back ct_pair deleg $priv $unpriv
 
 in_ct() { vzctl exec2 "$1" "$2" </dev/null; }
 

@@ -17,11 +17,7 @@ need_ct_host
 
 priv=1075
 unpriv=1076
-ct_host /vz/itest-masks itest-masks.slice
-trap "ct_host_cleanup $priv $unpriv" EXIT
-ct_template
-vzctl create $priv --ostemplate busybox --local_uid 0 >/dev/null || fail "create $priv failed"
-vzctl create $unpriv --ostemplate busybox --local_uid 1000000 >/dev/null || fail "create $unpriv failed"
+ct_pair masks $priv $unpriv
 for ct in $priv $unpriv; do
 	echo 'CAPABILITY="mknod:on"' >>"$it/conf/$ct.conf"
 done

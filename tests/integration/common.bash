@@ -201,6 +201,19 @@ ct_new() {
 	vzctl create "$1" --ostemplate busybox >/dev/null || fail "create of CT $1 failed"
 }
 
+# ct_pair NAME PRIV UNPRIV: a ct_host tree /vz/itest-NAME (cgroups under itest-NAME.slice)
+# with the busybox template and its cleanup at exit, and two CTs from it: PRIV
+# privileged (--local_uid 0), UNPRIV in a user namespace of its own (host ids 1000000..).
+# EXTRA_CLEANUP, when set, runs first at exit.
+ct_pair() {
+	ct_host "/vz/itest-$1" "itest-$1.slice"
+	trap "${EXTRA_CLEANUP:-:}; ct_host_cleanup $2 $3" EXIT
+	ct_template
+	vzctl create "$2" --ostemplate busybox --local_uid 0 >/dev/null || fail "create $2 failed"
+	vzctl create "$3" --ostemplate busybox --local_uid 1000000 >/dev/null ||
+		fail "create $3 failed"
+}
+
 # The host's cgroup2 and nsdelegate, which vzctl start requires.  A mount of cgroup2 in
 # the host's cgroup namespace (criu --manage-cgroups makes one) sets the mount options
 # of the one superblock, nsdelegate dropped when not named.
