@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,14 @@ static int check_own_dir(int fd)
 	return 0;
 }
 
+/* O_DIRECTORY | O_NOFOLLOW fails on a symlink with ENOTDIR (or ELOOP): which it was. */
+static bool is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 int vz_open_own_dir(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -266,7 +275,7 @@ int vz_open_own_dir(const char *path)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
-		return errno == ELOOP ? -EPERM : neg_errno();
+		return is_symlink(path) ? -EPERM : neg_errno();
 	r = check_own_dir(fd);
 	if (r < 0) {
 		close(fd);

@@ -217,6 +217,8 @@ static int relay(struct pump *p, size_t n, struct ct_exec_proc *proc, int master
 		for (size_t j = 0; j < k - 1 - (master >= 0); j++)
 			pump_step(&p[idx[j]], pf[j].revents);
 	}
+	/* Reaped: its pid, and so its group's, may be another's from now on. */
+	command_pid = 0;
 	if (r > 0)
 		drain(p, n);
 	return r < 0 ? r : 0;

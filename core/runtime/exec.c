@@ -245,8 +245,12 @@ static void child_main(const struct exec_ctx *x, int master, const sigset_t *mas
 	};
 
 	/* Dies with the caller, its parent: a command the caller gave up on (stopped at
-	 * birth past the deadline) must not run later with nobody watching. */
+	 * birth past the deadline) must not run later with nobody watching.  A caller
+	 * that died before the prctl sends nothing: the process was then adopted by the
+	 * CT's init (getppid() 1; the caller, outside the pid namespace, reads as 0). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != 0)
+		_exit(SPAWN_FAILED);
 	spawn_exec(&e);
 }
 
@@ -546,7 +550,8 @@ static int finish_start(int r, pid_t helper, int pid_r, pid_t *pid, const char *
 	if (helper > 0)
 		wait_pid(helper);
 	*pid = read_command_pid(pid_r, helper);
-	if (r == -ETIMEDOUT)
+	/* spawn_collect's own deadline, not a failure the process reported with ETIMEDOUT */
+	if (r == -ETIMEDOUT && err->exit_code == VZ_E_TIMEOUT)
 		r = vz_fail(err, VZ_E_TIMEOUT, ETIMEDOUT, "The command did not start in CT %s "
 			    "within %d s: a process of the container may have stopped it (SIGSTOP) "
 			    "or made it wait on one of its files; it was killed", ctid,
@@ -641,9 +646,11 @@ int ct_exec_check(struct ct_exec_proc *p, int *ret_status, vz_err *err)
 			p->pid = 0;
 			return 1;
 		}
-		if (si.si_code == CLD_CONTINUED)
+		/* A stop reported again came after a continue the kernel folded into it:
+		 * the time stopped counts from the new stop. */
+		if (si.si_code == CLD_CONTINUED) {
 			p->stopped = false;
-		else if (!p->stopped) {
+		} else {
 			p->stopped = true;
 			clock_gettime(CLOCK_MONOTONIC, &p->stopped_at);
 		}

@@ -35,29 +35,49 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Directories of the host's own that others must keep using: an area directly in one
+ * is refused rather than the directory closed. */
+static bool shared_dir(const char *real)
+{
+	static const char *const shared[] = {
+		"/", "/home", "/mnt", "/media", "/opt", "/root", "/run", "/srv", "/tmp", "/usr",
+		"/var", "/var/lib", "/var/tmp",
+	};
+
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (strcmp(real, shared[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Creates the missing parents of a private or root area 0700, and takes group's and
  * others' access away from the immediate parent when it already existed with more: a
  * CT's files include setuid programs of its root (the host's root in a privileged CT,
  * and in an idmapped one on disk), which host users must not reach, whatever mode the
- * parent was given.  "/" itself is never changed: -EPERM. */
+ * parent was given.  A parent that is one of the host's shared directories (/srv,
+ * /home, ...) is not changed: -EPERM, the area must go one level down. */
 static int mkdir_parent(const char *path)
 {
 	_cleanup_free_ char *parent = strndup(path, (size_t)(strrchr(path, '/') - path));
+	_cleanup_free_ char *real = NULL;
 	struct stat st;
 	int r;
 
 	if (!parent)
 		return -ENOMEM;
-	if (!*parent)
-		return -EPERM;
-	r = vz_mkdir_p(parent, 0700);
+	r = *parent ? vz_mkdir_p(parent, 0700) : 0;
 	if (r < 0)
 		return r;
-	if (stat(parent, &st) < 0)
+	real = realpath(*parent ? parent : "/", NULL);
+	if (!real)
 		return -errno;
-	if ((st.st_mode & 0077) && chmod(parent, st.st_mode & 07700) < 0)
+	if (stat(real, &st) < 0)
 		return -errno;
-	return 0;
+	if (!(st.st_mode & 0077))
+		return 0;
+	if (shared_dir(real))
+		return -EPERM;
+	return chmod(real, st.st_mode & 07700) < 0 ? -errno : 0;
 }
 
 /* "<dir of path>/.<base of path>.<what>.XXXXXX": a name beside path, on its file system,
@@ -416,8 +436,10 @@ static int do_mount(const struct ct_paths *p, vz_err *err)
 	if (r == 0 && !is_dir(p->root))
 		r = -ENOTDIR;
 	if (r < 0)
-		return vz_fail(err, VZ_E_CREATE_ROOT, -r, "Unable to create the root area %s: %s",
-			       p->root, strerror(-r));
+		return vz_fail(err, VZ_E_CREATE_ROOT, -r, "Unable to create the root area %s: %s%s",
+			       p->root, strerror(-r), r == -EPERM ? " (its parent is a directory host "
+			       "users share: keep root areas in one of their own, such as "
+			       "VE_ROOT=/vz/root/$VEID)" : "");
 	rpriv = realpath(p->private, NULL);
 	rroot = realpath(p->root, NULL);
 	if (!rpriv || !rroot || (src = open_dir(rpriv)) < 0 || (dst = open_dir(rroot)) < 0)
@@ -493,6 +515,24 @@ out:
 	return r;
 }
 
+/* Processes of the CT in its cgroup although no init is recorded: a start killed before
+ * it wrote the pid file left them, and they still use the root area.  Only stop (or
+ * start) takes them away. */
+static bool processes_left(const struct vz_host *host, const char *ctid)
+{
+	_cleanup_cgroup_ bc_cgroup *cg = NULL;
+	uint64_t populated = 0;
+
+	return bc_cg_open(host, ctid, &cg, NULL) == 0 &&
+	       bc_cg_read_key(cg, "cgroup.events", "populated", &populated, NULL) == 0 &&
+	       populated;
+}
+
+static bool in_use(const struct vz_host *host, const char *ctid)
+{
+	return ct_is_running(host, ctid) || processes_left(host, ctid);
+}
+
 int ct_umount(const struct vz_host *host, const char *ctid, vz_err *err)
 {
 	struct ct_paths p;
@@ -506,7 +546,7 @@ int ct_umount(const struct vz_host *host, const char *ctid, vz_err *err)
 		r = vz_fail(err, VZ_E_NOT_MOUNTED, EINVAL, "Container is not mounted");
 		goto out;
 	}
-	if (ct_is_running(host, ctid)) {
+	if (in_use(host, ctid)) {
 		r = vz_fail(err, VZ_E_RUNNING, EBUSY,
 			    "Container is running -- stop it first (vzctl stop %s)", ctid);
 		goto out;
@@ -717,8 +757,10 @@ static int create_private(const struct ct_paths *p, const char *tarball, const c
 	if (!tmp)
 		return vz_fail(err, VZ_E_NOMEM, ENOMEM, "Out of memory");
 	if ((r = mkdir_parent(p->private)) < 0)
-		return vz_fail(err, VZ_E_CREATE_PRIVATE, -r, "Unable to create the parent of %s: %s",
-			       p->private, strerror(-r));
+		return vz_fail(err, VZ_E_CREATE_PRIVATE, -r, "Unable to %s the parent of %s: %s%s",
+			       r == -EPERM ? "close" : "create", p->private, strerror(-r),
+			       r == -EPERM ? "; it is a directory host users share: keep private "
+			       "areas in one of their own, such as VE_PRIVATE=/vz/private/$VEID" : "");
 	if (!mkdtemp(tmp))
 		return vz_fail(err, VZ_E_CREATE_PRIVATE, errno, "Unable to create %s: %s", tmp,
 			       strerror(errno));
@@ -871,7 +913,7 @@ int ct_destroy(const struct vz_host *host, const char *ctid, const vz_warn *note
 	bool has_private, has_conf;
 	int r;
 
-	if (ct_is_running(host, ctid))
+	if (in_use(host, ctid))
 		return vz_fail(err, VZ_E_RUNNING, EBUSY,
 			       "Container is currently running. Stop it first (vzctl stop %s).", ctid);
 	if ((r = ct_load_paths(host, ctid, &p, err)) < 0)

@@ -365,7 +365,7 @@ int start_spawn_init(const char *ctid, const struct start_conf *c, bc_cgroup *cg
 		init = -1;
 	wait_pid(helper);
 	r = spawn_collect(rep[0], NULL, INIT_REPORT_MS, err);
-	if (r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT && err->exit_code == VZ_E_TIMEOUT)
 		r = vz_fail(err, VZ_E_SYSTEM, ETIMEDOUT, "The container's init did not start its "
 			    "/sbin/init within %d s (a file of the container it reads may block: a "
 			    "FIFO as /etc/hostname?); the container is stopped", INIT_REPORT_MS / 1000);

@@ -93,6 +93,15 @@ static void reap_if_done(pid_t *halt)
 		*halt = -1;
 }
 
+/* The init could not be asked: it is gone already (nothing to say), or the pidfd could
+ * not be had, and then the kill that follows is no clean shutdown. */
+static void unsignalled(const vz_warn *note, int e)
+{
+	if (e != ESRCH)
+		vz_warnf(note, "Unable to ask the container's init to shut down (%s): it is "
+			 "killed instead", strerror(e));
+}
+
 void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int init_fd,
 		 bc_cgroup *cg, long timeout_ms, const vz_warn *note)
 {
@@ -103,11 +112,11 @@ void ct_shutdown(const struct vz_host *host, const char *ctid, pid_t init, int i
 	switch (init_kind(init)) {
 	case INIT_SYSTEMD:
 		if (pidfd_send_signal(init_fd, SIGRTMIN + 3, NULL, 0) < 0)
-			return;
+			return unsignalled(note, errno);
 		break;
 	case INIT_BUSYBOX:
 		if (pidfd_send_signal(init_fd, SIGUSR2, NULL, 0) < 0)
-			return;
+			return unsignalled(note, errno);
 		break;
 	case INIT_OTHER:
 		halt = halt_inside(host, ctid, note);

@@ -499,7 +499,6 @@ int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run
 
 	if (ct_init_pid(host, ctid, &init, NULL) < 0)
 		return stop_dead(host, ctid, o, err);
-	init_fd = init_pidfd(host, ctid, init);
 	monitor = monitor_open(ctid, init);
 	if (!cf) {
 		r = load_ct_conf(host, ctid, &own, err);
@@ -518,8 +517,11 @@ int ct_rt_stop(const struct vz_host *host, const char *ctid, const struct ct_run
 		if (r < 0)
 			return r;
 	}
-	if (!(o && o->fast))
+	/* The init as it is after the stop script, which may have run long. */
+	if (!(o && o->fast) && ct_init_pid(host, ctid, &init, NULL) == 0) {
+		init_fd = init_pidfd(host, ctid, init);
 		ct_shutdown(host, ctid, init, init_fd, cg, timeout * 1000, o ? o->note : NULL);
+	}
 	r = bc_cg_kill_destroy(cg, err);
 	if (r < 0)
 		return r;

@@ -6,7 +6,7 @@
 # touching the cgroup), exec (31) and the counters; the next start takes the leftover
 # away and starts a new init.  A start killed before it wrote the pid file (its init
 # and monitor running, no pid file) is cleaned up by the next stop: no process, no
-# cgroup, the root area unmounted.
+# cgroup, the root area unmounted; destroy and umount refuse until then.
 set -u
 . "$(dirname "$0")/common.bash"
 need_ct_host
@@ -62,6 +62,10 @@ vzctl stop $ctid >/dev/null || fail "stop failed"
 vzctl start $ctid >/dev/null || fail "start failed"
 init=$(cat "$it/run/$ctid.pid")
 rm -f "$it/run/$ctid.pid"
+# Its processes still use the root area: destroy and umount refuse, as for a running CT.
+expect_rc 32 vzctl destroy $ctid
+expect_rc 32 vzctl umount $ctid
+[ -d "$it/private/$ctid/bin" ] || fail "destroy removed the files of a CT whose processes run"
 vzctl stop $ctid >"$it/stop.out" 2>&1
 echo "stop after a killed start -> $?: $(tr '\n' ' ' <"$it/stop.out")"
 gone "$init" || fail "the killed start's init survived the next stop"

@@ -308,7 +308,7 @@ Test(vzubc, check_bc_unknown)
 Test(vzubc, state_only_in_a_directory_of_the_callers)
 {
 	char *open_dir = HPATH("open"), *victim = HPATH("victim"), *link = HPATH("mine/state");
-	char *mine = HPATH("mine"), *text;
+	char *mine = HPATH("mine"), *linked = HPATH("linked"), *text;
 	struct run_result r;
 
 	cr_assert_eq(mkdir(open_dir, 0777), 0);
@@ -320,6 +320,12 @@ Test(vzubc, state_only_in_a_directory_of_the_callers)
 	r = RUN(vzubc, "-r", "-rd", "@open", "-f", "@a");
 	cr_expect_eq(r.status, 1, "a store anyone writes: %s", r.err);
 	cr_expect(strstr(r.err, "others may write"), "%s", r.err);
+	tu_run_free(&r);
+
+	cr_assert_eq(symlink(mine, linked), 0);
+	r = RUN(vzubc, "-r", "-rd", "@linked", "-f", "@a");
+	cr_expect_eq(r.status, 1, "a store that is a symlink: %s", r.err);
+	cr_expect(strstr(r.err, "is a symlink"), "%s", r.err);
 	tu_run_free(&r);
 
 	tu_write(victim, "keep me\n");
@@ -335,6 +341,7 @@ Test(vzubc, state_only_in_a_directory_of_the_callers)
 	free(victim);
 	free(link);
 	free(mine);
+	free(linked);
 }
 
 /* ------------------------------------------------------------ bcmetrics */
