@@ -132,16 +132,21 @@ static int write_all(int fd, const char *p, size_t len)
 
 /* O_EXCL so that we never write through a link someone planted; a name left by a
  * crashed run with our pid is stale by definition (that process is gone). */
-static int open_tmp(const char *tmp)
+static int open_tmp_at(int dirfd, const char *tmp, mode_t mode)
 {
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0 && errno == EEXIST) {
-		if (unlink(tmp) < 0)
+		if (unlinkat(dirfd, tmp, 0) < 0)
 			return neg_errno();
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	}
 	return fd < 0 ? neg_errno() : fd;
+}
+
+static int open_tmp(const char *tmp)
+{
+	return open_tmp_at(AT_FDCWD, tmp, 0600);
 }
 
 static mode_t mode_to_keep(const char *real)
@@ -301,17 +306,6 @@ int vz_read_own_at(int dirfd, const char *name, char **ret, size_t *ret_len)
 	return vz_read_fd(fd, ret, ret_len);
 }
 
-static int open_tmp_at(int dirfd, const char *tmp, mode_t mode)
-{
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-
-	if (fd < 0 && errno == EEXIST) {
-		if (unlinkat(dirfd, tmp, 0) < 0)
-			return neg_errno();
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	}
-	return fd < 0 ? neg_errno() : fd;
-}
 
 int vz_replace_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
 {
